@@ -1,0 +1,163 @@
+"""The one place that runs git: a local repository, read-only, never its code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from analyzers.errors import (
+    CorruptRepositoryError,
+    EmptyRepositoryError,
+    MissingRefError,
+    NotARepositoryError,
+    ShallowRepositoryError,
+)
+
+# Options that make git's output stable and safe to parse: no pager, no colour, raw
+# (unquoted) paths, no external diff or text conversion drivers from the repository.
+GIT_CONFIG = (
+    "-c", "core.quotePath=false",
+    "-c", "diff.external=",
+    "-c", "color.ui=never",
+    "-c", "log.showSignature=false",
+    "-c", "diff.renameLimit=2000",
+)
+READ_CHUNK = 1 << 20
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF"):
+        env.pop(key, None)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
+    return env
+
+
+def decode_path(raw: bytes) -> str:
+    """Decode a path from git so that encode_path() gives the same bytes back."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def encode_path(path: str) -> bytes:
+    """The bytes git knows a decoded path by."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def printable_path(path: str) -> str:
+    """A path that any database and terminal accept (undecodable bytes become \\xNN)."""
+    return encode_path(path).decode("utf-8", "backslashreplace")
+
+
+class GitRepo:
+    """A local git repository (a working clone or a bare mirror) read through git itself."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).resolve()
+        if not self.path.is_dir():
+            raise NotARepositoryError(
+                f"{self.path} is not a directory: pass --repo with the path of a git clone"
+            )
+        probe = self._run(["rev-parse", "--git-dir"], check=False)
+        if probe.returncode != 0:
+            raise NotARepositoryError(
+                f"{self.path} is not a git repository: pass --repo with the path of a git "
+                "clone or a bare mirror"
+            )
+        self.git_dir = (self.path / probe.stdout.decode().strip()).resolve()
+
+    def _run(
+        self, args: Sequence[str], *, check: bool = True, input_bytes: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        cmd = ["git", *GIT_CONFIG, "-C", str(self.path), *args]
+        proc = subprocess.run(
+            cmd, input=input_bytes, capture_output=True, env=_git_env(), check=False
+        )
+        if check and proc.returncode != 0:
+            raise self._error_for(args, proc.stderr)
+        return proc
+
+    def _error_for(self, args: Sequence[str], stderr: bytes) -> Exception:
+        text = stderr.decode("utf-8", "replace").strip().splitlines()
+        first = text[0] if text else "no message"
+        lowered = first.lower()
+        if "bad object" in lowered or "corrupt" in lowered or "loose object" in lowered or (
+            "unable to read" in lowered
+        ):
+            return CorruptRepositoryError(
+                f"git could not read {self.path} ({first}): the repository may be corrupt; "
+                "run `git fsck` there and re-clone if it fails"
+            )
+        return CorruptRepositoryError(f"git {args[0]} failed in {self.path}: {first}")
+
+    def output(self, args: Sequence[str], input_bytes: bytes | None = None) -> bytes:
+        """Run a git command and return its standard output; raise a named error on failure."""
+        return self._run(args, input_bytes=input_bytes).stdout
+
+    def stream(self, args: Sequence[str], input_bytes: bytes | None = None) -> Iterator[bytes]:
+        """Yield chunks of a long git command's output as it runs, in bounded memory."""
+        cmd = ["git", *GIT_CONFIG, "-C", str(self.path), *args]
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        try:
+            if input_bytes is not None:
+                assert proc.stdin is not None
+                proc.stdin.write(input_bytes)
+                proc.stdin.close()
+            while chunk := proc.stdout.read(READ_CHUNK):
+                yield chunk
+            stderr = proc.stderr.read()
+            if proc.wait() != 0:
+                raise self._error_for(args, stderr)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone."""
+        return (self.git_dir / "shallow").exists()
+
+    def resolve(self, ref: str) -> str:
+        """The full commit sha a branch, tag or commit name points to."""
+        if ref.startswith("-"):
+            raise MissingRefError(f"{ref!r} is not a ref name: pass a branch, tag or commit")
+        proc = self._run(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                          f"{ref}^{{commit}}"], check=False)
+        if proc.returncode != 0:
+            if ref == "HEAD" and not self.has_commits():
+                raise EmptyRepositoryError(
+                    f"{self.path} has no commits yet: commit something first or pass another "
+                    "repository"
+                )
+            raise MissingRefError(
+                f"ref {ref!r} not found in {self.path}: pass an existing branch, tag or commit"
+            )
+        return proc.stdout.decode().strip()
+
+    def has_commits(self) -> bool:
+        """Whether any ref of the repository points to a commit."""
+        proc = self._run(["rev-list", "-n", "1", "--all"], check=False)
+        return proc.returncode == 0 and bool(proc.stdout.strip())
+
+    def commit_exists(self, sha: str) -> bool:
+        """Whether a commit object with this sha is in the repository."""
+        proc = self._run(["cat-file", "-e", f"{sha}^{{commit}}"], check=False)
+        return proc.returncode == 0
+
+    def require_full_history(self) -> None:
+        """Refuse a shallow clone with a message that says how to fix it."""
+        if self.is_shallow():
+            raise ShallowRepositoryError(
+                f"{self.path} is a shallow clone, so its history is cut: run "
+                "`git fetch --unshallow` there (in CI: actions/checkout with fetch-depth: 0)"
+            )

@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: schema, engine and migrations, the feature store, the Redis cache."""

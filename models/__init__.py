@@ -1,0 +1,1 @@
+"""ML models: feature catalogue, trainers, registry and scorers (built in later issues)."""

@@ -1,0 +1,1 @@
+"""Flask blueprint for GitHub webhooks (built with the GitHub App issue)."""

@@ -1,0 +1,1 @@
+"""RQ jobs and the analysis pipeline (built with the GitHub App issue)."""
