@@ -154,6 +154,11 @@ class GitRepo:
         proc = self._run(["cat-file", "-e", f"{sha}^{{commit}}"], check=False)
         return proc.returncode == 0
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether the first commit is in the history of the second."""
+        proc = self._run(["merge-base", "--is-ancestor", ancestor, descendant], check=False)
+        return proc.returncode == 0
+
     def require_full_history(self) -> None:
         """Refuse a shallow clone with a message that says how to fix it."""
         if self.is_shallow():

@@ -65,7 +65,7 @@ def log_args(revisions: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
     excluded = list(exclude)
     if excluded:
         args += ["--not", *excluded]
-    return args + ["--"]
+    return [*args, "--"]
 
 
 def iter_log(repo: GitRepo, revisions: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[
@@ -141,5 +141,5 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
             message=message.decode("utf-8", "replace")[:MAX_MESSAGE_CHARS],
             files=tuple(files),
         )
-        while pending == b"" or pending == b"\n":
+        while pending in {b"", b"\n"}:
             pending = next(tokens, None)

@@ -22,8 +22,9 @@ class RepoBuilder:
 
     def git(self, *args: str, when: int | None = None, tz: str = "+0000",
             author: tuple[str, str] = ("Alice", "alice@example.com"),
-            input_bytes: bytes | None = None) -> str:
-        """Run git in the repository with a pinned identity and date; return stdout."""
+            input_bytes: bytes | None = None, check_conflicts: bool = True) -> str:
+        """Run git in the repository with a pinned identity and date; return stdout
+        (check_conflicts=False lets a merge stop on conflicts without raising)."""
         stamp = f"@{when if when is not None else self.clock} {tz}"
         env = {
             **os.environ,
@@ -34,7 +35,7 @@ class RepoBuilder:
         }
         proc = subprocess.run(["git", "-C", str(self.path), *args], env=env, input=input_bytes,
                               capture_output=True, check=False)
-        if proc.returncode != 0:
+        if proc.returncode != 0 and check_conflicts:
             raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
         return proc.stdout.decode("utf-8", "replace")
 
@@ -48,6 +49,11 @@ class RepoBuilder:
     def delete(self, name: str) -> None:
         """Remove a file from the work tree."""
         (self.path / name).unlink()
+
+    def move(self, old: str, new: str) -> None:
+        """git mv, creating the destination folder."""
+        (self.path / new).parent.mkdir(parents=True, exist_ok=True)
+        self.git("mv", old, new)
 
     def commit(self, message: str, *, days: float = 1.0,
                author: tuple[str, str] = ("Alice", "alice@example.com"),

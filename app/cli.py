@@ -1,0 +1,201 @@
+"""The `diffrisk` command line: mine, szz, store, features."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from analyzers.catalogue import catalogue_markdown
+from analyzers.errors import AnalyzerError
+from analyzers.git import GitRepo
+from app.bug_reports import BugReportsError, read_bug_reports
+from app.export import write_features_csv
+from app.mining import mine_repository
+from app.settings import Settings, SettingsError, load_settings
+from app.storage.database import StoreError, open_store
+from app.storage.feature_store import FeatureStore
+from app.szz_report import szz_report, szz_report_text
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+F = TypeVar("F", bound=Callable[..., Any])
+EXPECTED_ERRORS = (AnalyzerError, SettingsError, StoreError, BugReportsError, ValueError)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    """Print a one-line error on stderr and exit with code."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(command: F) -> F:
+    """Turn the errors a user can fix into one line and exit 2 (no traceback)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was stored by this run; run it again", EXIT_INTERRUPTED)
+        return None
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def atomic_text_file(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at path only when fully written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML settings file (also DIFFRISK_CONFIG).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the embedded SQLite store lives (DIFFRISK_DATA_DIR).")
+@click.option("--database-url", help="SQLAlchemy URL of the store (DATABASE_URL).")
+@click.option("--redis-url", help="Redis for the hot-feature cache (REDIS_URL).")
+@click.version_option(package_name="diffrisk")
+@click.pass_context
+@reports_errors
+def main(ctx: click.Context, config: Path | None, data_dir: Path | None,
+         database_url: str | None, redis_url: str | None) -> None:
+    """diffrisk: pull-request risk learned from a repository's own history."""
+    ctx.obj = load_settings(config, os.environ, {
+        "data_dir": data_dir, "database_url": database_url, "redis_url": redis_url})
+
+
+def _progress() -> Progress:
+    console = Console(stderr=True)
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                    transient=True, disable=not console.is_terminal)
+
+
+@main.command()
+@click.option("--repo", "repo_path", default=".", show_default=True,
+              type=click.Path(path_type=Path), help="A git clone or bare mirror.")
+@click.option("--rev", default="HEAD", show_default=True, help="Branch, tag or commit to mine.")
+@click.option("--name", help="Name the repository is stored under (default: its path).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one CSV row per commit with its features and SZZ label.")
+@click.option("--include-merges", is_flag=True, help="Keep merge commits in the CSV.")
+@click.option("--bug-reports", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV id,opened_at[,is_bug] of issues: cited bugs mark fixes, dates bound SZZ.")
+@click.option("--fix-pattern", help="Regular expression for fix messages (DIFFRISK_FIX_PATTERN).")
+@click.option("--allow-no-fixes", is_flag=True, help="Store a history with no fix commit.")
+@click.pass_obj
+@reports_errors
+def mine(settings: Settings, repo_path: Path, rev: str, name: str | None, output: Path | None,
+         include_merges: bool, bug_reports: Path | None, fix_pattern: str | None,
+         allow_no_fixes: bool) -> None:
+    """Mine a repository's history into the store (only new commits on later runs)."""
+    if fix_pattern is not None:
+        settings = load_settings(overrides={**settings.__dict__, "fix_pattern": fix_pattern})
+    repo = GitRepo(repo_path)
+    reports = read_bug_reports(bug_reports) if bug_reports else {}
+    engine = open_store(settings.store_url)
+    with _progress() as progress:
+        task = progress.add_task("mining", total=None)
+        report = mine_repository(
+            engine, settings, repo, rev=rev, name=name, reports=reports,
+            allow_no_fixes=allow_no_fixes,
+            on_total=lambda n: progress.update(task, total=n),
+            on_advance=lambda n: progress.advance(task, n))
+    click.echo(f"mined {report.new_commits} new commits of {report.repository} "
+               f"({report.total_commits} stored, {report.new_fixes} new fixes, "
+               f"{report.new_links} new SZZ links) in {report.seconds:.1f}s", err=True)
+    if output is not None:
+        with atomic_text_file(output) as handle:
+            rows = write_features_csv(FeatureStore(engine), report.repository_id, handle,
+                                      include_merges)
+        click.echo(f"wrote {rows} rows to {output}", err=True)
+
+
+@main.command()
+@click.option("--repo", "repo_path", default=".", show_default=True,
+              type=click.Path(path_type=Path), help="A git clone or bare mirror.")
+@click.option("--fix", "fix_ref", required=True, help="The fix commit to explain.")
+@click.option("--name", help="Name the repository is stored under (default: its path).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@reports_errors
+def szz(settings: Settings, repo_path: Path, fix_ref: str, name: str | None,
+        as_json: bool) -> None:
+    """Show the commits a fix marks bug-inducing, and the lines behind each link."""
+    repo = GitRepo(repo_path)
+    store = FeatureStore(open_store(settings.store_url))
+    report = szz_report(store, repo, settings, fix_ref, name or str(repo.path))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(szz_report_text(report))
+
+
+@main.group()
+def store() -> None:
+    """Inspect and clean the feature store."""
+
+
+@store.command()
+@click.option("--repo", "repo_path", default=".", show_default=True,
+              type=click.Path(path_type=Path), help="The repository that was mined.")
+@click.option("--name", help="Name the repository is stored under (default: its path).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@reports_errors
+def stats(settings: Settings, repo_path: Path, name: str | None, as_json: bool) -> None:
+    """Counts of what the store holds for a repository."""
+    feature_store = FeatureStore(open_store(settings.store_url))
+    key = name or str(repo_path.resolve())
+    repository_id = feature_store.repository_id(key)
+    if repository_id is None:
+        fail(f"{key} has not been mined: run `diffrisk mine --repo {repo_path}` first")
+        return
+    result = feature_store.stats(repository_id)
+    if as_json:
+        click.echo(json.dumps(result.__dict__, indent=2))
+    else:
+        for field, value in result.__dict__.items():
+            click.echo(f"{field:18} {value}")
+
+
+@store.command()
+@click.pass_obj
+@reports_errors
+def cleanup(settings: Settings) -> None:
+    """Delete rows mined by other extractor versions."""
+    removed = FeatureStore(open_store(settings.store_url)).delete_stale_versions()
+    click.echo(f"removed {removed} stale commits")
+
+
+@main.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to a file instead of stdout.")
+@reports_errors
+def features(output: Path | None) -> None:
+    """Print the feature catalogue (the source of docs/features.md)."""
+    if output is None:
+        click.echo(catalogue_markdown(), nl=False)
+        return
+    with atomic_text_file(output) as handle:
+        handle.write(catalogue_markdown())

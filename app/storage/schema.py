@@ -1,0 +1,128 @@
+"""The tables: repositories, mined commits and file changes (the feature store), SZZ links."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SHA = String(64)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, for created/updated columns."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table; Alembic migrations are written against it."""
+
+
+class Repository(Base):
+    """A repository diffrisk has mined, identified by a name (owner/name or a local path)."""
+
+    __tablename__ = "repositories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(400), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    states: Mapped[list[MiningState]] = relationship(back_populates="repository",
+                                                     cascade="all, delete-orphan")
+
+
+class MiningState(Base):
+    """How far mining got for one extractor version: the tips whose history is stored."""
+
+    __tablename__ = "mining_states"
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    extractor_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tips: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    commits: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    repository: Mapped[Repository] = relationship(back_populates="states")
+
+
+class Commit(Base):
+    """A mined commit: facts, change-level features, one row per extractor version."""
+
+    __tablename__ = "commits"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "sha", "extractor_version"),
+        Index("ix_commits_repo_time", "repository_id", "extractor_version", "commit_time"),
+        Index("ix_commits_repo_position", "repository_id", "extractor_version", "position"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
+    extractor_version: Mapped[int] = mapped_column(Integer)
+    sha: Mapped[str] = mapped_column(SHA)
+    position: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    parents: Mapped[str] = mapped_column(Text)
+    is_merge: Mapped[bool] = mapped_column(Boolean)
+    is_fix: Mapped[bool] = mapped_column(Boolean)
+    author_name: Mapped[str] = mapped_column(Text)
+    author_email: Mapped[str] = mapped_column(Text)
+    author_time: Mapped[int] = mapped_column(BigInteger)
+    author_tz_minutes: Mapped[int] = mapped_column(Integer)
+    commit_time: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CommitTag(Base):
+    """A tag on a commit (fix, merge, bug_inducing, mechanical, issue:N) for queries."""
+
+    __tablename__ = "commit_tags"
+    commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class FileChange(Base):
+    """One file a mined commit changed: facts and file-level features."""
+
+    __tablename__ = "file_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id", ondelete="CASCADE"),
+                                           index=True)
+    path: Mapped[str] = mapped_column(Text)
+    old_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(1))
+    binary: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    old_blob: Mapped[str] = mapped_column(SHA)
+    new_blob: Mapped[str] = mapped_column(SHA)
+    lines_after: Mapped[int] = mapped_column(Integer)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SzzLink(Base):
+    """A fix → bug-inducing link with the blamed lines behind it and when it became known."""
+
+    __tablename__ = "szz_links"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "fix_sha", "inducing_sha", "path"),
+        Index("ix_szz_links_inducing", "repository_id", "inducing_sha"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
+    fix_sha: Mapped[str] = mapped_column(SHA)
+    inducing_sha: Mapped[str] = mapped_column(SHA)
+    path: Mapped[str] = mapped_column(Text)
+    lines: Mapped[list[Any]] = mapped_column(JSON)
+    known_at: Mapped[int] = mapped_column(BigInteger)
