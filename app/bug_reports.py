@@ -55,5 +55,6 @@ def read_bug_reports(path: Path) -> dict[str, BugReport]:
             issue = (row["id"] or "").strip().lstrip("#")
             if not issue:
                 raise BugReportsError(f"{path}:{number}: empty id")
-            reports[issue] = BugReport(issue, _timestamp(row["opened_at"] or "", f"{path}:{number}"))
+            opened = _timestamp(row["opened_at"] or "", f"{path}:{number}")
+            reports[issue] = BugReport(issue, opened)
         return reports

@@ -81,3 +81,23 @@ class RepoBuilder:
         self.clock += int(days * DAY)
         self.git("merge", "-q", "--no-ff", "-m", message, branch, author=author)
         return self.head()
+
+
+def build_buggy_history(builder: RepoBuilder) -> dict[str, str]:
+    """A small history with one known bug: `introduce` writes a wrong line that `fix`
+    changes; returns the shas by role."""
+    shas = {}
+    builder.write("calc/ops.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n"
+                                 "    return a + b\n")
+    builder.write("README.md", "# calc\n")
+    shas["root"] = builder.commit("Add calculator", author=("Alice", "alice@example.com"))
+    builder.write("calc/ops.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n"
+                                 "    return a + b\n\n\ndef mul(a, b):\n    return a * b + 1\n")
+    shas["introduce"] = builder.commit("Add mul", author=("Bob", "bob@example.com"))
+    builder.write("README.md", "# calc\n\nAdds, subtracts and multiplies.\n")
+    shas["docs"] = builder.commit("Describe calc", author=("Alice", "alice@example.com"))
+    builder.write("calc/ops.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n"
+                                 "    return a - b\n\n\ndef mul(a, b):\n    return a * b\n")
+    shas["fix"] = builder.commit("Fix wrong results of sub and mul (#7)",
+                                 author=("Carol", "carol@example.com"))
+    return shas
