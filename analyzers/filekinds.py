@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 
 LANGUAGES: dict[str, str] = {
     ".py": "Python", ".pyi": "Python", ".pyx": "Cython",
@@ -47,6 +48,7 @@ SOURCE_LANGUAGES = frozenset(LANGUAGES.values()) - {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def language_of(path: str) -> str | None:
     """The language a file is written in, from its name, or None when unknown."""
     name = posixpath.basename(path)
@@ -55,6 +57,7 @@ def language_of(path: str) -> str | None:
     return LANGUAGES.get(posixpath.splitext(name)[1].lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def file_kind(path: str) -> str:
     """One of source, test, doc, config or other, from the path alone."""
     name = posixpath.basename(path)
