@@ -24,7 +24,7 @@ from app.export import write_features_csv
 from app.mining import mine_repository
 from app.settings import Settings, SettingsError, load_settings
 from app.storage.database import StoreError, open_store
-from app.storage.feature_store import FeatureStore
+from app.storage.feature_store import FeatureStore, open_feature_store
 from app.szz_report import szz_report, szz_report_text
 
 EXIT_ERROR = 2
@@ -84,6 +84,11 @@ def main(ctx: click.Context, config: Path | None, data_dir: Path | None,
         "data_dir": data_dir, "database_url": database_url, "redis_url": redis_url})
 
 
+def _feature_store(settings: Settings) -> FeatureStore:
+    return open_feature_store(open_store(settings.store_url), settings.redis_url,
+                              settings.cache_ttl_seconds)
+
+
 def _progress() -> Progress:
     console = Console(stderr=True)
     return Progress("[progress.description]{task.description}", BarColumn(),
@@ -123,7 +128,8 @@ def mine(settings: Settings, repo_path: Path, rev: str, name: str | None, output
             on_advance=lambda n: progress.advance(task, n))
     click.echo(f"mined {report.new_commits} new commits of {report.repository} "
                f"({report.total_commits} stored, {report.new_fixes} new fixes, "
-               f"{report.new_links} new SZZ links) in {report.seconds:.1f}s", err=True)
+               f"{report.new_links} new SZZ links) in {report.seconds:.1f}s, of which SZZ "
+               f"{report.labelling_seconds:.1f}s", err=True)
     if output is not None:
         with atomic_text_file(output) as handle:
             rows = write_features_csv(FeatureStore(engine), report.repository_id, handle,
@@ -143,8 +149,7 @@ def szz(settings: Settings, repo_path: Path, fix_ref: str, name: str | None,
         as_json: bool) -> None:
     """Show the commits a fix marks bug-inducing, and the lines behind each link."""
     repo = GitRepo(repo_path)
-    store = FeatureStore(open_store(settings.store_url))
-    report = szz_report(store, repo, settings, fix_ref, name or str(repo.path))
+    report = szz_report(_feature_store(settings), repo, settings, fix_ref, name or str(repo.path))
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -165,7 +170,7 @@ def store() -> None:
 @reports_errors
 def stats(settings: Settings, repo_path: Path, name: str | None, as_json: bool) -> None:
     """Counts of what the store holds for a repository."""
-    feature_store = FeatureStore(open_store(settings.store_url))
+    feature_store = _feature_store(settings)
     key = name or str(repo_path.resolve())
     repository_id = feature_store.repository_id(key)
     if repository_id is None:

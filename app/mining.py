@@ -34,6 +34,7 @@ class MiningReport:
     new_fixes: int
     new_links: int
     seconds: float
+    labelling_seconds: float
 
 
 @dataclass
@@ -124,7 +125,9 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
         _store_batch(run, batch, reports)
         if on_advance:
             on_advance(len(batch))
+        labelling_started = time.perf_counter()
         new_links = _label(repo, run, settings) if run.fixes else 0
+        labelling_seconds = time.perf_counter() - labelling_started
         if not allow_no_fixes and writer.count_fixes(conn, repository_id) == 0:
             raise NoFixesError(
                 f"no bug-fix commits found in the {run.position} commits of {name}, so no "
@@ -133,4 +136,5 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
         writer.save_mining_state(conn, repository_id, _minimal_tips(repo, head, exclude),
                                  run.position)
     return MiningReport(name, repository_id, run.position - stored, run.position,
-                        len(run.fixes), new_links, time.perf_counter() - started)
+                        len(run.fixes), new_links, time.perf_counter() - started,
+                        labelling_seconds)

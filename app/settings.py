@@ -32,7 +32,6 @@ class Settings:
     issue_pattern: str = DEFAULT_ISSUE_PATTERN
     szz_max_fix_files: int = 100
     mechanical_max_files: int = 200
-    log_level: str = "INFO"
 
     @property
     def store_url(self) -> str:

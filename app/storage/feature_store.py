@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redis import Redis
 from sqlalchemy import Engine, and_, delete, func, select
 
 from analyzers.catalogue import EXTRACTOR_VERSION
@@ -39,6 +40,13 @@ class StoreStats:
     first_commit_time: int | None
     last_commit_time: int | None
     stale_rows: int
+
+
+def open_feature_store(engine: Engine, redis_url: str, ttl_seconds: int) -> FeatureStore:
+    """The feature store, reading through a Redis cache when a Redis URL is configured."""
+    if not redis_url:
+        return FeatureStore(engine)
+    return FeatureStore(engine, FeatureCache(Redis.from_url(redis_url), ttl_seconds))
 
 
 class FeatureStore:

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
@@ -65,6 +66,17 @@ def test_szz_explains_a_fix_from_the_store_and_computed(sqlite_url: str,
     assert sorted(lines) == ["    return a * b + 1", "    return a + b"]
     text = run(sqlite_url, "szz", "--repo", str(builder.path), "--fix", "HEAD").stdout
     assert "2 bug-inducing commits" in text and shas["introduce"][:12] in text
+
+
+def test_szz_reads_features_through_redis_when_configured(sqlite_url: str, redis_url: str,
+                                                         builder: RepoBuilder) -> None:
+    build_buggy_history(builder)
+    run(sqlite_url, "mine", "--repo", str(builder.path))
+    result = run(sqlite_url, "--redis-url", redis_url, "szz", "--repo", str(builder.path),
+                 "--fix", "HEAD", "--json")
+    assert json.loads(result.stdout)["source"] == "store"
+    keys = redis.Redis.from_url(redis_url, decode_responses=True).keys("diffrisk:features:*")
+    assert [str(k).rsplit(":", 1)[1] for k in keys] == [builder.head()]
 
 
 def test_bug_reports_mark_fixes_and_bound_candidates(sqlite_url: str, builder: RepoBuilder,

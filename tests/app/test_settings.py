@@ -18,12 +18,12 @@ def test_defaults_when_nothing_is_given() -> None:
 
 def test_precedence_file_then_environment_then_flags(tmp_path: Path) -> None:
     config = tmp_path / "diffrisk.toml"
-    config.write_text('cache_ttl_seconds = 10\nlog_level = "DEBUG"\nredis_url = "redis://file"\n')
+    config.write_text('cache_ttl_seconds = 10\nfix_pattern = "oops"\nredis_url = "redis://file"\n')
     settings = load_settings(config, {"DIFFRISK_CACHE_TTL_SECONDS": "20",
                                       "REDIS_URL": "redis://env"},
                              {"redis_url": "redis://flag", "data_dir": None})
-    assert (settings.cache_ttl_seconds, settings.log_level, settings.redis_url) == (
-        20, "DEBUG", "redis://flag")
+    assert (settings.cache_ttl_seconds, settings.fix_pattern, settings.redis_url) == (
+        20, "oops", "redis://flag")
 
 
 def test_config_file_named_by_the_environment(tmp_path: Path) -> None:
@@ -67,5 +67,5 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
 
 
 def test_loading_reads_no_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DIFFRISK_LOG_LEVEL", "DEBUG")
-    assert load_settings(environ={}).log_level == "INFO"
+    monkeypatch.setenv("DIFFRISK_CACHE_TTL_SECONDS", "5")
+    assert load_settings(environ={}).cache_ttl_seconds == 3600
