@@ -50,6 +50,17 @@ def test_mine_writes_the_csv_of_the_issue(database_url: str, builder: RepoBuilde
     assert "mined 0 new commits" in again.stderr and stored_commits(database_url) == 4
 
 
+def test_a_bare_mirror_mines_like_its_working_clone(sqlite_url: str, builder: RepoBuilder,
+                                                   tmp_path: Path) -> None:
+    build_buggy_history(builder)
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(builder.path), str(mirror)], check=True)
+    for repo, out in ((builder.path, "clone.csv"), (mirror, "mirror.csv")):
+        result = run(sqlite_url, "mine", "--repo", str(repo), "--output", str(tmp_path / out))
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "clone.csv").read_text() == (tmp_path / "mirror.csv").read_text()
+
+
 def test_szz_explains_a_fix_from_the_store_and_computed(sqlite_url: str,
                                                         builder: RepoBuilder) -> None:
     shas = build_buggy_history(builder)
