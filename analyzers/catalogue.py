@@ -37,9 +37,11 @@ CHANGE_FEATURES: tuple[Feature, ...] = (
     Feature("fix", "change", "0/1", "1 when the message describes a bug fix (keywords or a "
             "cited issue known as a bug).", KAMEI),
     Feature("ndev", "change", "developers", "Number of distinct developers who changed the "
-            "modified files before this change.", KAMEI),
+            "modified files before this change (histories follow renames; a copied file starts "
+            "a new history; a deleted path keeps its history if re-added).", KAMEI),
     Feature("age", "change", "days", "Mean, over the modified files that existed before, of the "
-            "time since that file's previous change (0 when none existed).", KAMEI),
+            "time since that file's previous change (0 when none existed; a clock that went "
+            "backwards counts 0).", KAMEI),
     Feature("nuc", "change", "changes", "Number of distinct earlier changes to the modified "
             "files.", KAMEI),
     Feature("exp", "change", "changes", "Developer experience: the author's earlier non-merge "
@@ -48,7 +50,7 @@ CHANGE_FEATURES: tuple[Feature, ...] = (
             "weighted 1/(1+n), n = whole years between its year and this change's.", KAMEI),
     Feature("sexp", "change", "changes", "Subsystem experience: the author's earlier changes "
             "that touched a subsystem this change modifies.", KAMEI),
-    Feature("nrename", "change", "count", "Files renamed or copied by the change."),
+    Feature("nrename", "change", "count", "Files renamed by the change (git's -M detection)."),
     Feature("nadded", "change", "count", "Files the change creates."),
     Feature("ndeleted", "change", "count", "Files the change deletes."),
     Feature("nbinary", "change", "count", "Binary files and submodules modified."),
@@ -89,8 +91,8 @@ def catalogue_markdown() -> str:
         f"Generated from `analyzers/catalogue.py` by `diffrisk features` (extractor version "
         f"{EXTRACTOR_VERSION}). Features of a commit use only the history before it, in "
         "topological order; times are committer times unless a definition says otherwise. "
-        "Merge commits carry no change of their own: their features are 0 and they do not "
-        "count as anyone's experience.",
+        "Merge commits carry no change of their own (nf = 0) and do not count as anyone's "
+        "experience. Renames are followed (git -M); a copy counts as a new file.",
         "",
     ]
     for title, features in (("Change level (one row per commit)", CHANGE_FEATURES),

@@ -59,7 +59,7 @@ class RawCommit:
 
 def log_args(revisions: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
     """Arguments for the oldest-first log of revisions, minus what exclude reaches."""
-    args = ["log", "-z", "--raw", "--no-abbrev", "--numstat", "-M", "-C", "--reverse",
+    args = ["log", "-z", "--raw", "--no-abbrev", "--numstat", "-M", "--reverse",
             "--topo-order", "--date=raw", "--no-color", "--no-ext-diff", "--no-textconv",
             LOG_FORMAT, *revisions]
     excluded = list(exclude)

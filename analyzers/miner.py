@@ -3,41 +3,67 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from itertools import islice
 from types import TracebackType
+from typing import TypeVar
 
 from analyzers.errors import CorruptRepositoryError
 from analyzers.fixes import FixMatcher
 from analyzers.git import GIT_CONFIG, GitRepo, _git_env
-from analyzers.gitlog import RawCommit, iter_log
+from analyzers.gitlog import NULL_SHA, RawCommit, iter_log
 from analyzers.history import HistoryFold, HistoryState, MinedCommit
+
+T = TypeVar("T")
+# Commits read ahead of the fold, so that the blobs it has never seen (made by merges) are
+# counted with one batched `git cat-file` request instead of one round trip each.
+LOOKAHEAD = 256
+# Requests written to cat-file before reading answers: stays below a pipe's 64 KiB buffer.
+REQUESTS_PER_WRITE = 1000
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most size items."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def count_lines(content: bytes) -> int:
+    """Lines as git's numstat counts them (a last line without newline counts); 0 if binary."""
+    if b"\0" in content[:8000]:
+        return 0
+    return content.count(b"\n") + (1 if content and not content.endswith(b"\n") else 0)
 
 
 class BlobLineCounter:
-    """Counts the lines of blobs the fold has not seen (e.g. made by a merge) with one
-    long-lived `git cat-file --batch`."""
+    """Counts the lines of blobs with one long-lived `git cat-file --batch`."""
 
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __call__(self, blob: str) -> int:
-        """Lines in the blob, counted as git's numstat counts them."""
+        """Lines in one blob."""
+        return self.count_many([blob])[blob]
+
+    def count_many(self, blobs: Sequence[str]) -> dict[str, int]:
+        """Lines in each blob, asked for in batches."""
+        counts: dict[str, int] = {}
         proc = self._process()
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(blob.encode() + b"\n")
-        proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3:
-            raise CorruptRepositoryError(
-                f"blob {blob} is missing from {self.repo.path}: the repository may be corrupt; "
-                "run `git fsck` there"
-            )
-        content = proc.stdout.read(int(header[2]) + 1)[:-1]
-        if b"\0" in content[:8000]:
-            return 0
-        return content.count(b"\n") + (1 if content and not content.endswith(b"\n") else 0)
+        for chunk in batched(blobs, REQUESTS_PER_WRITE):
+            proc.stdin.write(b"".join(blob.encode() + b"\n" for blob in chunk))
+            proc.stdin.flush()
+            for blob in chunk:
+                header = proc.stdout.readline().split()
+                if len(header) != 3:
+                    raise CorruptRepositoryError(
+                        f"blob {blob} is missing from {self.repo.path}: the repository may be "
+                        "corrupt; run `git fsck` there")
+                counts[blob] = count_lines(proc.stdout.read(int(header[2]) + 1)[:-1])
+        return counts
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
@@ -65,6 +91,20 @@ class BlobLineCounter:
         self.close()
 
 
+def unseen_blobs(commits: Sequence[RawCommit], known: Container[str]) -> list[str]:
+    """Text blobs the commits modify that neither known nor an earlier commit here created."""
+    created: set[str] = set()
+    unseen: dict[str, None] = {}
+    for commit in commits:
+        for change in commit.files:
+            old = change.old_blob
+            if (change.status != "A" and old != NULL_SHA and not change.binary
+                    and not change.is_submodule and old not in known and old not in created):
+                unseen[old] = None
+            created.add(change.new_blob)
+    return list(unseen)
+
+
 def mine_history(repo: GitRepo, state: HistoryState, revisions: Iterable[str] = ("HEAD",),
                  exclude: Iterable[str] = (), *, fixes: FixMatcher | None = None,
                  skip: AbstractSet[str] = frozenset()) -> Iterator[MinedCommit]:
@@ -73,8 +113,10 @@ def mine_history(repo: GitRepo, state: HistoryState, revisions: Iterable[str] = 
     repo.require_full_history()
     with BlobLineCounter(repo) as counter:
         fold = HistoryFold(state, fixes or FixMatcher(), counter)
-        for commit in iter_log(repo, revisions, exclude):
-            if commit.sha not in skip:
+        for window in batched(iter_log(repo, revisions, exclude), LOOKAHEAD):
+            commits = [c for c in window if c.sha not in skip]
+            state.blob_lines.update(counter.count_many(unseen_blobs(commits, state.blob_lines)))
+            for commit in commits:
                 yield fold.mine(commit)
 
 
@@ -82,8 +124,10 @@ def replay_history(state: HistoryState, commits: Iterable[RawCommit], repo: GitR
     """Rebuild the fold's state from commits mined before, without running git log."""
     with BlobLineCounter(repo) as counter:
         fold = HistoryFold(state, FixMatcher(), counter)
-        for commit in commits:
-            fold.mine(commit)
+        for window in batched(commits, LOOKAHEAD):
+            state.blob_lines.update(counter.count_many(unseen_blobs(window, state.blob_lines)))
+            for commit in window:
+                fold.mine(commit)
 
 
 def count_commits(repo: GitRepo, revisions: Iterable[str], exclude: Iterable[str] = ()) -> int:

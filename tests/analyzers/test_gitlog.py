@@ -80,7 +80,7 @@ def test_binary_submodule_and_empty_commits(builder: RepoBuilder) -> None:
     assert empty.files == ()
 
 
-def test_renames_and_copies_keep_the_old_path(builder: RepoBuilder) -> None:
+def test_renames_keep_the_old_path_and_copies_are_new_files(builder: RepoBuilder) -> None:
     body = "".join(f"line {i}\n" for i in range(40))
     builder.write("src/old.py", body)
     builder.write("src/orig.py", body.replace("line", "row"))
@@ -95,7 +95,7 @@ def test_renames_and_copies_keep_the_old_path(builder: RepoBuilder) -> None:
     assert (renamed.status, renamed.old_path, renamed.path) == ("R", "src/old.py",
                                                                 "src/new name.py")
     copied = next(f for f in copy.files if f.path == "src/copy.py")
-    assert (copied.status, copied.old_path) == ("C", "src/orig.py")
+    assert (copied.status, copied.old_path, copied.added) == ("A", None, 40)
 
 
 def test_merges_and_multiple_roots(builder: RepoBuilder) -> None:
