@@ -14,7 +14,13 @@ from analyzers.fixes import FixMatcher
 from analyzers.git import GitRepo
 from analyzers.history import HistoryState, MinedCommit
 from analyzers.miner import count_commits, mine_history, replay_history
-from analyzers.szz import FixCommit, SzzOptions, find_bug_inducing, select_ignored_revisions
+from analyzers.szz import (
+    FixCommit,
+    SzzOptions,
+    declared_ignored_revisions,
+    find_bug_inducing,
+    select_ignored_revisions,
+)
 from app.bug_reports import BugReport
 from app.settings import Settings
 from app.storage.writer import HistoryWriter, StoredLink
@@ -67,18 +73,19 @@ def _store_batch(run: _Run, batch: list[MinedCommit], reports: Mapping[str, BugR
                                        _report_time(mined, reports)))
 
 
-def _label(repo: GitRepo, run: _Run, settings: Settings) -> int:
+def _label(repo: GitRepo, run: _Run, settings: Settings, head: str) -> int:
     sizes = run.writer.commit_sizes(run.conn, run.repository_id)
-    ignored = select_ignored_revisions(sizes, max_files=settings.mechanical_max_files)
-    run.writer.tag_commits(run.conn, run.repository_id,
-                           {sha for sha, _, _, merge in sizes if not merge} & ignored,
-                           "mechanical")
-    options = dataclasses.replace(SzzOptions(), ignore_revs=ignored,
+    merges = frozenset(sha for sha, _, _, is_merge in sizes if is_merge)
+    mechanical = select_ignored_revisions(
+        sizes, max_files=settings.mechanical_max_files, max_lines=settings.mechanical_max_lines,
+        include_merges=False) | declared_ignored_revisions(repo, head)
+    run.writer.tag_commits(run.conn, run.repository_id, mechanical, "mechanical")
+    options = dataclasses.replace(SzzOptions(), ignore_revs=mechanical | merges,
                                   max_fix_files=settings.szz_max_fix_files)
     links = (StoredLink(link.fix_sha, link.inducing_sha, link.path,
                         [[b.fix_line, b.inducing_line, b.content] for b in link.lines],
                         link.known_at)
-             for link in find_bug_inducing(repo, run.fixes, options))
+             for link in find_bug_inducing(repo, run.fixes, options, merges=merges))
     return run.writer.add_links(run.conn, run.repository_id, links)
 
 
@@ -126,7 +133,7 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
         if on_advance:
             on_advance(len(batch))
         labelling_started = time.perf_counter()
-        new_links = _label(repo, run, settings) if run.fixes else 0
+        new_links = _label(repo, run, settings, head) if run.fixes else 0
         labelling_seconds = time.perf_counter() - labelling_started
         if not allow_no_fixes and writer.count_fixes(conn, repository_id) == 0:
             raise NoFixesError(

@@ -31,7 +31,8 @@ class Settings:
     fix_pattern: str = DEFAULT_FIX_PATTERN
     issue_pattern: str = DEFAULT_ISSUE_PATTERN
     szz_max_fix_files: int = 100
-    mechanical_max_files: int = 200
+    mechanical_max_files: int = 100
+    mechanical_max_lines: int = 5000
 
     @property
     def store_url(self) -> str:
