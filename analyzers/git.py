@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from analyzers.errors import (
     CorruptRepositoryError,
@@ -25,6 +28,7 @@ GIT_CONFIG = (
     "-c", "diff.renameLimit=2000",
 )
 READ_CHUNK = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 def _git_env() -> dict[str, str]:
@@ -33,6 +37,12 @@ def _git_env() -> dict[str, str]:
         env.pop(key, None)
     env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
     return env
+
+
+def _widen_pipe(pipe: IO[bytes]) -> None:
+    """Let git run ahead of the parser by up to READ_CHUNK bytes (Linux; best effort)."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, READ_CHUNK)
 
 
 def decode_path(raw: bytes) -> str:
@@ -111,7 +121,8 @@ class GitRepo:
                 assert proc.stdin is not None
                 proc.stdin.write(input_bytes)
                 proc.stdin.close()
-            while chunk := proc.stdout.read(READ_CHUNK):
+            _widen_pipe(proc.stdout)
+            while chunk := proc.stdout.read1(READ_CHUNK):
                 yield chunk
             stderr = proc.stderr.read()
             if proc.wait() != 0:
