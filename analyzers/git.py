@@ -122,7 +122,7 @@ class GitRepo:
                 proc.stdin.write(input_bytes)
                 proc.stdin.close()
             _widen_pipe(proc.stdout)
-            while chunk := proc.stdout.read1(READ_CHUNK):
+            while chunk := os.read(proc.stdout.fileno(), READ_CHUNK):
                 yield chunk
             stderr = proc.stderr.read()
             if proc.wait() != 0:
