@@ -91,6 +91,62 @@ def _timezone_minutes(tz: str) -> int:
     return sign * (int(digits[:2]) * 60 + int(digits[2:4]))
 
 
+RawEntry = tuple[list[str], str, str | None]  # raw fields, path, old path
+
+
+def _raw_entries(pending: bytes | None, tokens: Iterator[bytes],
+                 ) -> tuple[list[RawEntry], bytes | None]:
+    """The `--raw` entries of one commit, and the token after them."""
+    entries: list[RawEntry] = []
+    while pending is not None and not pending.startswith(COMMIT_MARK) and (
+            pending.lstrip(b"\n").startswith(b":")):
+        fields = pending.lstrip(b"\n")[1:].decode().split(" ")
+        first = decode_path(next(tokens))
+        if fields[4][0] in "RC":
+            entries.append((fields, decode_path(next(tokens)), first))
+        else:
+            entries.append((fields, first, None))
+        pending = next(tokens, None)
+    return entries, pending
+
+
+def _file_changes(entries: list[RawEntry], pending: bytes | None, tokens: Iterator[bytes],
+                  ) -> tuple[list[RawFileChange], bytes | None]:
+    """Pair each raw entry with its `--numstat` entry (same order, one each)."""
+    files = []
+    for fields, path, old_path in entries:
+        if pending is None:
+            raise ValueError(f"git log output ended before the line counts of {path!r}")
+        added, deleted, tail = pending.lstrip(b"\n").split(b"\t", 2)
+        if not tail:  # a rename: its two paths follow as tokens of their own
+            next(tokens)
+            next(tokens)
+        binary = added == b"-"
+        files.append(RawFileChange(
+            path=path, old_path=old_path, status=fields[4][0],
+            added=0 if binary else int(added), deleted=0 if binary else int(deleted),
+            binary=binary, old_blob=fields[2], new_blob=fields[3],
+            old_mode=fields[0], new_mode=fields[1]))
+        pending = next(tokens, None)
+    return files, pending
+
+
+def _commit(header: list[bytes], files: list[RawFileChange]) -> RawCommit:
+    sha, parents, name, email, date, ctime, message = header
+    when, tz = date.decode().split(" ")
+    return RawCommit(
+        sha=sha[1:].decode(),
+        parents=tuple(parents.decode().split()),
+        author_name=name.decode("utf-8", "replace"),
+        author_email=email.decode("utf-8", "replace"),
+        author_time=int(when),
+        author_tz_minutes=_timezone_minutes(tz),
+        commit_time=int(ctime),
+        message=message.decode("utf-8", "replace")[:MAX_MESSAGE_CHARS],
+        files=tuple(files),
+    )
+
+
 def parse_log(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
     """Parse the byte stream of log_args() into RawCommit records."""
     tokens = _tokens(chunks)
@@ -98,48 +154,12 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
     while pending is not None:
         if not pending.startswith(COMMIT_MARK):
             raise ValueError(f"unexpected git log output near {pending[:60]!r}")
-        sha = pending[1:].decode()
-        parents, name, email, date, ctime, message = (next(tokens) for _ in range(6))
+        header = [pending, *(next(tokens) for _ in range(6))]
         pending = next(tokens, None)  # the -z commit terminator, then the diff
         if pending == b"":
             pending = next(tokens, None)
-        raws: list[tuple[list[str], str, str | None]] = []
-        while pending is not None and pending.lstrip(b"\n").startswith(b":") and not (
-            pending.startswith(COMMIT_MARK)
-        ):
-            fields = pending.lstrip(b"\n")[1:].decode().split(" ")
-            first = decode_path(next(tokens))
-            if fields[4][0] in "RC":
-                raws.append((fields, decode_path(next(tokens)), first))
-            else:
-                raws.append((fields, first, None))
-            pending = next(tokens, None)
-        files = []
-        for fields, path, old_path in raws:
-            assert pending is not None, "numstat entry missing"
-            added, deleted, tail = pending.lstrip(b"\n").split(b"\t", 2)
-            if not tail:  # a rename or copy: its two paths follow as their own tokens
-                next(tokens)
-                next(tokens)
-            binary = added == b"-"
-            files.append(RawFileChange(
-                path=path, old_path=old_path, status=fields[4][0],
-                added=0 if binary else int(added), deleted=0 if binary else int(deleted),
-                binary=binary, old_blob=fields[2], new_blob=fields[3],
-                old_mode=fields[0], new_mode=fields[1],
-            ))
-            pending = next(tokens, None)
-        when, tz = date.decode().split(" ")
-        yield RawCommit(
-            sha=sha,
-            parents=tuple(parents.decode().split()),
-            author_name=name.decode("utf-8", "replace"),
-            author_email=email.decode("utf-8", "replace"),
-            author_time=int(when),
-            author_tz_minutes=_timezone_minutes(tz),
-            commit_time=int(ctime),
-            message=message.decode("utf-8", "replace")[:MAX_MESSAGE_CHARS],
-            files=tuple(files),
-        )
+        entries, pending = _raw_entries(pending, tokens)
+        files, pending = _file_changes(entries, pending, tokens)
+        yield _commit(header, files)
         while pending in {b"", b"\n"}:
             pending = next(tokens, None)
