@@ -5,29 +5,20 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Container, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import islice
 from types import TracebackType
-from typing import TypeVar
 
+from analyzers.batching import batched
 from analyzers.errors import CorruptRepositoryError
 from analyzers.fixes import FixMatcher
 from analyzers.git import GIT_CONFIG, GitRepo, _git_env
 from analyzers.gitlog import NULL_SHA, RawCommit, iter_log
 from analyzers.history import HistoryFold, HistoryState, MinedCommit
 
-T = TypeVar("T")
 # Commits read ahead of the fold, so that the blobs it has never seen (made by merges) are
 # counted with one batched `git cat-file` request instead of one round trip each.
 LOOKAHEAD = 256
 # Requests written to cat-file before reading answers: stays below a pipe's 64 KiB buffer.
 REQUESTS_PER_WRITE = 1000
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of at most size items."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def count_lines(content: bytes) -> int:

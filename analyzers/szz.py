@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import islice
 from typing import TypeVar
 
+from analyzers.batching import batched
 from analyzers.blame import Blamer, BlameRecord, open_blamer
 from analyzers.errors import MissingRefError
 from analyzers.fixdiff import FileDiff, FixDiff, iter_fix_diffs
@@ -152,7 +152,7 @@ def find_bug_inducing(repo: GitRepo, fixes: Sequence[FixCommit],
         jobs = (job for diff in diffs
                 for job in _blame_jobs(diff, _fix_of(by_sha, diff.sha), options))
         blamed = _map_in_order(partial(_blame_job, blamer), jobs, options.workers)
-        for batch in _batched(blamed, MERGE_CHECK_BATCH):
+        for batch in batched(blamed, MERGE_CHECK_BATCH):
             found = merge_cache.among({record.sha for _, records in batch for record in records})
             for job, records in batch:
                 kept = [r for r in records if _is_candidate(r, job.fix, found, options)]
@@ -247,13 +247,6 @@ def _links(job: _BlameJob, records: Sequence[BlameRecord]) -> Iterator[SzzLink]:
         by_commit.setdefault(record.sha, []).append(line)
     for sha, lines in by_commit.items():
         yield SzzLink(job.fix.sha, sha, job.path, tuple(lines), job.fix.commit_time)
-
-
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of up to size items."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _map_in_order(fn: Callable[[T], R], items: Iterable[T],

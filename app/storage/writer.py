@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from analyzers.batching import batched
 from analyzers.catalogue import EXTRACTOR_VERSION
 from analyzers.gitlog import GITLINK_MODE, RawCommit, RawFileChange
 from analyzers.history import MinedCommit
@@ -189,16 +190,10 @@ class HistoryWriter:
         if not wanted:
             return
         tagged = select(CommitTag.commit_id).where(CommitTag.tag == tag)
-        for chunk in chunked(sorted(wanted), 500):
+        for chunk in batched(sorted(wanted), 500):
             ids = conn.scalars(select(Commit.id).where(
                 Commit.repository_id == repository_id,
                 Commit.extractor_version == EXTRACTOR_VERSION,
                 Commit.sha.in_(chunk), ~Commit.id.in_(tagged))).all()
             if ids:
                 conn.execute(insert(CommitTag), [{"commit_id": i, "tag": tag} for i in ids])
-
-
-def chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    """Consecutive slices of at most size items (to bound SQL IN lists)."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
