@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from analyzers.git import GitRepo, decode_path
+from analyzers.git import GitRepo, decode_path, split_stream
 
 COMMIT_MARK = b"\x1e"
 DIFF_FORMAT = "--format=%x1e%H %P"
@@ -85,16 +85,6 @@ def _marks_unblamable(header: bytes) -> bool:
     """Whether a file header says the file is binary, a submodule or a symbolic link."""
     special_mode = header.startswith(MODE_HEADERS) and header.endswith(SPECIAL_MODES)
     return special_mode or header.startswith(b"Binary files ")
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    rest = b""
-    for chunk in chunks:
-        parts = (rest + chunk).split(b"\n")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
 
 
 @dataclass
@@ -208,7 +198,7 @@ def parse_fix_diffs(chunks: Iterable[bytes], *, max_files: int,
                     max_deleted_lines: int) -> Iterator[FixDiff]:
     """Parse the byte stream of fix_diff_args() into one FixDiff per commit."""
     parser = _FixDiffParser(max_files, max_deleted_lines)
-    for line in _lines(chunks):
+    for line in split_stream(chunks, b"\n"):
         done = parser.feed(line)
         if done is not None:
             yield done

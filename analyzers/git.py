@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import os
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -43,6 +43,17 @@ def _widen_pipe(pipe: IO[bytes]) -> None:
     """Let git run ahead of the parser by up to READ_CHUNK bytes (Linux; best effort)."""
     with contextlib.suppress(OSError):
         fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, READ_CHUNK)
+
+
+def split_stream(chunks: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
+    """The separated records of a chunked byte stream, whatever the chunk boundaries."""
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(separator)
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
 
 
 def decode_path(raw: bytes) -> str:

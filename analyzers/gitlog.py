@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from analyzers.git import GitRepo, decode_path
+from analyzers.git import GitRepo, decode_path, split_stream
 
 COMMIT_MARK = b"\x1e"
 # Header fields, each NUL-terminated: sha, parents, author name, author email (mailmap),
@@ -75,16 +75,6 @@ def iter_log(repo: GitRepo, revisions: Iterable[str], exclude: Iterable[str] = (
     return parse_log(repo.stream(log_args(revisions, exclude)))
 
 
-def _tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    rest = b""
-    for chunk in chunks:
-        parts = (rest + chunk).split(b"\0")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
-
-
 def _timezone_minutes(tz: str) -> int:
     sign = -1 if tz.startswith("-") else 1
     digits = tz.lstrip("+-").rjust(4, "0")
@@ -149,7 +139,7 @@ def _commit(header: list[bytes], files: list[RawFileChange]) -> RawCommit:
 
 def parse_log(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
     """Parse the byte stream of log_args() into RawCommit records."""
-    tokens = _tokens(chunks)
+    tokens = split_stream(chunks, b"\0")
     pending: bytes | None = next(tokens, None)
     while pending is not None:
         if not pending.startswith(COMMIT_MARK):
