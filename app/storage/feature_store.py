@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from redis import Redis
 from sqlalchemy import Engine, and_, delete, func, select
 
 from analyzers.catalogue import EXTRACTOR_VERSION
+from analyzers.changes import ChangeRecord, FileTouch
+from analyzers.history import developer_id
 from app.storage.cache import FeatureCache
 from app.storage.schema import Commit, CommitTag, FileChange, MiningState, Repository, SzzLink
 
@@ -134,6 +137,31 @@ class FeatureStore:
             query = query.where(Commit.is_merge.is_(False))
         with self.engine.connect() as conn:
             yield from conn.execution_options(yield_per=2000).execute(query)
+
+    def change_records(self, repository_id: int, until: int | None = None,
+                       ) -> list[ChangeRecord]:
+        """Non-merge changes in mining order (before `until`, by commit time), with their
+        files: the history that coupling and knowledge are computed from."""
+        query = select(Commit.id, Commit.sha, Commit.commit_time, Commit.author_name,
+                       Commit.author_email, FileChange.path, FileChange.old_path,
+                       FileChange.status, FileChange.features).join(
+            FileChange, FileChange.commit_id == Commit.id).where(
+            Commit.repository_id == repository_id,
+            Commit.extractor_version == EXTRACTOR_VERSION, Commit.is_merge.is_(False))
+        if until is not None:
+            query = query.where(Commit.commit_time < until)
+        records: list[ChangeRecord] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(Commit.position, FileChange.id))
+            for _, group in groupby(rows, key=lambda row: row.id):
+                touches = list(group)
+                first = touches[0]
+                records.append(ChangeRecord(
+                    first.sha, first.commit_time,
+                    developer_id(first.author_name, first.author_email),
+                    tuple(FileTouch(t.path, t.old_path, t.status,
+                                    int(t.features["la"] + t.features["ld"])) for t in touches)))
+        return records
 
     def stats(self, repository_id: int) -> StoreStats:
         """What the store holds for a repository."""

@@ -9,6 +9,8 @@ import redis
 from alembic import command
 from sqlalchemy import Engine, func, select, update
 
+from analyzers.changes import identify
+from analyzers.coupling import coupled_files
 from analyzers.errors import NoFixesError
 from analyzers.git import GitRepo
 from app.export import write_features_csv
@@ -165,3 +167,21 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     command.upgrade(config, "head")
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Commit)) == 0
+
+
+def test_change_records_feed_coupling_across_renames(engine: Engine,
+                                                     builder: RepoBuilder) -> None:
+    shas = build_buggy_history(builder)
+    builder.move("calc/ops.py", "calc/arith.py")
+    builder.write("README.md", "# calc\n\nArithmetic.\n")
+    builder.commit("Rename ops, update docs", author=("Bob", "bob@example.com"))
+    repository_id = mine_repository(engine, SETTINGS, GitRepo(builder.path),
+                                    name="calc").repository_id
+    records = FeatureStore(engine).change_records(repository_id)
+    assert [r.sha for r in records][:4] == [shas[k] for k in ("root", "introduce", "docs", "fix")]
+    assert records[-1].author == "bob@example.com"
+    assert {(t.path, t.old_path, t.status) for t in records[-1].files} == {
+        ("calc/arith.py", "calc/ops.py", "R"), ("README.md", None, "M")}
+    rules = coupled_files(identify(records), ["calc/arith.py"], min_support=1)["calc/arith.py"]
+    assert [(c.path, c.support) for c in rules] == [("README.md", 2)]
+    assert FeatureStore(engine).change_records(repository_id, until=records[1].time) == records[:1]
