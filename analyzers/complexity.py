@@ -10,13 +10,11 @@ or a parser failure gives a FileComplexity with `skipped` set to the reason.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from tokenize import TokenError
-from typing import IO
 
 from analyzers.complexity_lizard import (
     READERS,
@@ -26,9 +24,8 @@ from analyzers.complexity_lizard import (
     skipped_file,
 )
 from analyzers.complexity_python import measure_with_radon
-from analyzers.errors import CorruptRepositoryError
 from analyzers.filekinds import language_of
-from analyzers.git import GIT_CONFIG, GitRepo, _git_env, encode_path
+from analyzers.git import Blob, GitRepo, read_blobs
 
 __all__ = [
     "DEFAULT_LIMITS", "MEASURED_LANGUAGES", "Blob", "ComplexityCache", "ComplexityDelta",
@@ -48,7 +45,6 @@ INDENT_WIDTH = 4  # columns per nesting level when estimating depth from indenta
 # Ranking in describe_changes: a maintainability drop of this many points ranks like one more
 # branch in a function.
 MI_POINTS_PER_BRANCH = 2.0
-REQUEST_BYTES = 16 << 10  # cat-file requests written at once: well below a 64 KiB pipe
 
 
 @dataclass(frozen=True)
@@ -80,14 +76,6 @@ class ComplexityDelta:
     before: FileComplexity | None
     after: FileComplexity | None
     functions: tuple[FunctionDelta, ...]
-
-
-@dataclass(frozen=True)
-class Blob:
-    """A blob read from git: its sha and its content, cut after the byte limit + 1."""
-
-    sha: str
-    content: bytes
 
 
 # Measured blobs by (blob sha, path, limits): the path names the language and the result.
@@ -188,7 +176,7 @@ def change_complexity(repo: GitRepo, base: str, head: str,
     shas = (repo.resolve(base), repo.resolve(head))
     names = [f"{sha}:{path}" for pair in paths for sha, path in zip(shas, pair, strict=True)
              if path is not None and language_of(path) in MEASURED_LANGUAGES]
-    blobs = read_blobs(repo, names, limits.max_bytes)
+    blobs = read_blobs(repo, names, limits.max_bytes + 1)  # one byte more tells it is too big
     measured = {} if cache is None else cache
     deltas = []
     for pair in paths:
@@ -212,56 +200,6 @@ def _version(sha: str, path: str | None, blobs: dict[str, Blob | None],
     if key not in cache:
         cache[key] = measure_source(path, blob.content, limits)
     return cache[key]
-
-
-def read_blobs(repo: GitRepo, names: Sequence[str], max_bytes: int) -> dict[str, Blob | None]:
-    """Each object named `rev:path` with its first max_bytes + 1 bytes (enough to tell it is
-    too large), None when that is not a blob; one `git cat-file --batch -z` process."""
-    if not names:
-        return {}
-    command = ["git", *GIT_CONFIG, "-C", str(repo.path), "cat-file", "--batch", "-z"]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, env=_git_env()) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        blobs = {}
-        for group in _request_groups(names):
-            proc.stdin.write(b"".join(encode_path(name) + b"\0" for name in group))
-            proc.stdin.flush()
-            for name in group:
-                blobs[name] = _read_answer(proc.stdout, max_bytes, repo)
-        return blobs
-
-
-def _request_groups(names: Sequence[str]) -> Iterator[Sequence[str]]:
-    start, size = 0, 0
-    for index, name in enumerate(names):
-        size += len(encode_path(name)) + 1
-        if size > REQUEST_BYTES and index > start:
-            yield names[start:index]
-            start, size = index, len(encode_path(name)) + 1
-    yield names[start:]
-
-
-def _read_answer(stdout: IO[bytes], max_bytes: int, repo: GitRepo) -> Blob | None:
-    parts = stdout.readline().split()
-    if not parts:
-        raise _stopped_early(repo)
-    if len(parts) != 3 or not parts[2].isdigit():
-        return None  # "<name> missing" or "<name> ambiguous"
-    size = int(parts[2])
-    content = stdout.read(min(size, max_bytes + 1))
-    unread = size - len(content) + 1  # the rest of a large object and the newline after it
-    while unread > 0:
-        chunk = stdout.read(min(unread, 1 << 20))
-        if not chunk:
-            raise _stopped_early(repo)
-        unread -= len(chunk)
-    return Blob(parts[0].decode(), content) if parts[1] == b"blob" else None
-
-
-def _stopped_early(repo: GitRepo) -> CorruptRepositoryError:
-    return CorruptRepositoryError(f"git cat-file stopped early in {repo.path}: the repository "
-                                  "may be corrupt; run `git fsck` there")
 
 
 def describe_changes(deltas: Sequence[ComplexityDelta], limit: int = 5) -> list[str]:

@@ -7,7 +7,9 @@ import fcntl
 import os
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import IO
 
 from analyzers.errors import (
@@ -28,6 +30,8 @@ GIT_CONFIG = (
     "-c", "diff.renameLimit=2000",
 )
 READ_CHUNK = 1 << 20
+# cat-file requests written at once: well below a pipe's 64 KiB buffer, so never blocking.
+REQUEST_BYTES = 16 << 10
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
@@ -188,3 +192,105 @@ class GitRepo:
                 f"{self.path} is a shallow clone, so its history is cut: run "
                 "`git fetch --unshallow` there (in CI: actions/checkout with fetch-depth: 0)"
             )
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A blob read from git: its sha and its content (cut at the reader's byte limit)."""
+
+    sha: str
+    content: bytes
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch -z`: objects by name (a sha or `rev:path`), asked
+    for in groups that fit a pipe, each answer cut at a byte limit and the rest drained."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, names: Sequence[str], max_bytes: int | None = None,
+             ) -> dict[str, Blob | None]:
+        """Each named object's first max_bytes bytes (all when None); None when the name is
+        missing or not a blob."""
+        proc = self._process()
+        assert proc.stdin is not None and proc.stdout is not None
+        answers: dict[str, Blob | None] = {}
+        for group in _request_groups(names):
+            proc.stdin.write(b"".join(encode_path(name) + b"\0" for name in group))
+            proc.stdin.flush()
+            for name in group:
+                answers[name] = self._answer(proc.stdout, max_bytes)
+        return answers
+
+    def _answer(self, stdout: IO[bytes], max_bytes: int | None) -> Blob | None:
+        parts = stdout.readline().split()
+        if not parts:
+            raise self._stopped_early()
+        if len(parts) != 3 or not parts[2].isdigit():
+            return None  # "<name> missing" or "<name> ambiguous"
+        size = int(parts[2])
+        content = stdout.read(size if max_bytes is None else min(size, max_bytes))
+        unread = size - len(content) + 1  # the rest of a large object and the newline after it
+        while unread > 0:
+            chunk = stdout.read(min(unread, READ_CHUNK))
+            if not chunk:
+                raise self._stopped_early()
+            unread -= len(chunk)
+        return Blob(parts[0].decode(), content) if parts[1] == b"blob" else None
+
+    def _stopped_early(self) -> CorruptRepositoryError:
+        return CorruptRepositoryError(f"git cat-file stopped early in {self.repo.path}: the "
+                                      "repository may be corrupt; run `git fsck` there")
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", *GIT_CONFIG, "-C", str(self.repo.path), "cat-file", "--batch", "-z"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env=_git_env())
+        return self._proc
+
+    def close(self) -> None:
+        """Stop the git process, if one was started."""
+        if self._proc is not None:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._proc = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+def read_blobs(repo: GitRepo, names: Sequence[str], max_bytes: int | None = None,
+               ) -> dict[str, Blob | None]:
+    """Objects by name with one short-lived BlobReader (see BlobReader.read)."""
+    if not names:
+        return {}
+    with BlobReader(repo) as reader:
+        return reader.read(names, max_bytes)
+
+
+def missing_blob(repo: GitRepo, blob: str) -> CorruptRepositoryError:
+    """The error for a blob the history names but the object store lacks."""
+    return CorruptRepositoryError(f"blob {blob} is missing from {repo.path}: the repository "
+                                  "may be corrupt; run `git fsck` there")
+
+
+def _request_groups(names: Sequence[str]) -> Iterator[Sequence[str]]:
+    """Consecutive groups of names whose requests fit well inside a 64 KiB pipe."""
+    start, size = 0, 0
+    for index, name in enumerate(names):
+        size += len(encode_path(name)) + 1
+        if size > REQUEST_BYTES and index > start:
+            yield names[start:index]
+            start, size = index, len(encode_path(name)) + 1
+    if start < len(names):
+        yield names[start:]

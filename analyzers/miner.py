@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Container, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from types import TracebackType
 
 from analyzers.batching import batched
-from analyzers.errors import CorruptRepositoryError
 from analyzers.fixes import FixMatcher
-from analyzers.git import GIT_CONFIG, GitRepo, _git_env
+from analyzers.git import BlobReader, GitRepo, missing_blob
 from analyzers.gitlog import NULL_SHA, RawCommit, iter_log
 from analyzers.history import HistoryFold, HistoryState, MinedCommit
 
 # Commits read ahead of the fold, so that the blobs it has never seen (made by merges) are
 # counted with one batched `git cat-file` request instead of one round trip each.
 LOOKAHEAD = 256
-# Requests written to cat-file before reading answers: stays below a pipe's 64 KiB buffer.
-REQUESTS_PER_WRITE = 1000
 
 
 def count_lines(content: bytes) -> int:
@@ -29,11 +25,11 @@ def count_lines(content: bytes) -> int:
 
 
 class BlobLineCounter:
-    """Counts the lines of blobs with one long-lived `git cat-file --batch`."""
+    """Counts the lines of blobs with one long-lived BlobReader."""
 
     def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
-        self._proc: subprocess.Popen[bytes] | None = None
+        self.reader = BlobReader(repo)
 
     def __call__(self, blob: str) -> int:
         """Lines in one blob."""
@@ -41,38 +37,16 @@ class BlobLineCounter:
 
     def count_many(self, blobs: Sequence[str]) -> dict[str, int]:
         """Lines in each blob, asked for in batches."""
-        counts: dict[str, int] = {}
-        proc = self._process()
-        assert proc.stdin is not None and proc.stdout is not None
-        for chunk in batched(blobs, REQUESTS_PER_WRITE):
-            proc.stdin.write(b"".join(blob.encode() + b"\n" for blob in chunk))
-            proc.stdin.flush()
-            for blob in chunk:
-                header = proc.stdout.readline().split()
-                if len(header) != 3:
-                    raise CorruptRepositoryError(
-                        f"blob {blob} is missing from {self.repo.path}: the repository may be "
-                        "corrupt; run `git fsck` there")
-                counts[blob] = count_lines(proc.stdout.read(int(header[2]) + 1)[:-1])
+        counts = {}
+        for sha, found in self.reader.read(blobs).items():
+            if found is None:
+                raise missing_blob(self.repo, sha)
+            counts[sha] = count_lines(found.content)
         return counts
-
-    def _process(self) -> subprocess.Popen[bytes]:
-        if self._proc is None:
-            self._proc = subprocess.Popen(
-                ["git", *GIT_CONFIG, "-C", str(self.repo.path), "cat-file", "--batch"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                env=_git_env(),
-            )
-        return self._proc
 
     def close(self) -> None:
         """Stop the git process, if one was started."""
-        if self._proc is not None:
-            assert self._proc.stdin is not None and self._proc.stdout is not None
-            self._proc.stdin.close()
-            self._proc.wait()
-            self._proc.stdout.close()
-            self._proc = None
+        self.reader.close()
 
     def __enter__(self) -> BlobLineCounter:
         return self

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO
 
-from analyzers.batching import batched
-from analyzers.errors import CorruptRepositoryError
 from analyzers.fixdiff import unquote_path
-from analyzers.git import GIT_CONFIG, GitRepo, _git_env, decode_path, encode_path
+from analyzers.git import GitRepo, decode_path, encode_path, missing_blob, read_blobs
 
 ATTRIBUTES_FILE = ".gitattributes"
 SYMLINK_MODE = "120000"
@@ -190,42 +186,12 @@ def load_gitattributes(repo: GitRepo, commit: str, paths: Iterable[str]) -> GitA
 
 def read_heads(repo: GitRepo, blobs: Sequence[str], size: int = HEAD_BYTES) -> dict[str, bytes]:
     """The first size bytes of each blob, from one batched `git cat-file --batch`."""
-    heads: dict[str, bytes] = {}
-    if not blobs:
-        return heads
-    proc = subprocess.Popen(["git", *GIT_CONFIG, "-C", str(repo.path), "cat-file", "--batch"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=_git_env())
-    assert proc.stdin is not None and proc.stdout is not None
-    with proc, proc.stdin, proc.stdout:
-        for chunk in batched(blobs, REQUESTS_PER_WRITE):
-            proc.stdin.write(b"".join(blob.encode() + b"\n" for blob in chunk))
-            proc.stdin.flush()
-            for blob in chunk:
-                heads[blob] = _read_head(repo, proc.stdout, blob, size)
+    heads = {}
+    for sha, found in read_blobs(repo, blobs, size).items():
+        if found is None:
+            raise missing_blob(repo, sha)
+        heads[sha] = found.content
     return heads
-
-
-def _read_head(repo: GitRepo, stdout: IO[bytes], blob: str, size: int) -> bytes:
-    """Read one cat-file answer: keep its first size bytes, drain the rest."""
-    header = stdout.readline().split()
-    if len(header) != 3:
-        raise _missing(repo, blob)
-    left = int(header[2]) + 1  # the content and its newline
-    head = b""
-    while left > 0:
-        chunk = stdout.read(min(left, DRAIN_CHUNK))
-        if not chunk:
-            raise _missing(repo, blob)
-        head += chunk[:size - len(head)]
-        left -= len(chunk)
-    return head[:int(header[2])]
-
-
-def _missing(repo: GitRepo, blob: str) -> CorruptRepositoryError:
-    return CorruptRepositoryError(
-        f"blob {blob} is missing from {repo.path}: the repository may be corrupt; run "
-        "`git fsck` there")
 
 
 def is_minified(path: str, head: bytes | None) -> bool:
