@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analyzers.changes import ChangeRecord, FileTouch, identify
-from analyzers.cochange import Evidence, precision_recall_at, rank_cochanges
+from analyzers.cochange import Evidence, graph_hit_rates, precision_recall_at, rank_cochanges
 from analyzers.coupling import coupled_files
 from analyzers.depgraph import build_graph
 from analyzers.git import GitRepo
@@ -26,6 +26,8 @@ from analyzers.miner import mine_history
 from analyzers.sourcetree import read_source_files
 
 EVIDENCE: tuple[Evidence, ...] = ("coupling", "graph", "both")
+# The graph's distance → co-change rate is calibrated on the newest training commits.
+CALIBRATION_COMMITS = 2000
 KS = (5, 10)
 MAX_FILES = 30
 
@@ -57,21 +59,24 @@ def split(records: Sequence[ChangeRecord], test_share: float) -> Split:
     return Split(list(records[:cut]), test, records[cut - 1].sha)
 
 
-def evaluate(data: Split, repo: GitRepo) -> dict[str, dict[str, float]]:
-    """Mean precision and recall at each k for each kind of evidence."""
+def evaluate(data: Split, repo: GitRepo) -> tuple[dict[str, dict[str, float]], dict[int, float]]:
+    """Mean precision and recall at each k for each kind of evidence, and the graph's
+    calibrated co-change rate by distance."""
     graph = build_graph(read_source_files(repo, data.graph_commit)).graph
     pairs = [(r, f.path) for r in data.test for f in r.files if f.status != "D"]
     rules = coupled_files(identify(data.train), {given for _, given in pairs}, min_support=1)
+    rates = graph_hit_rates(graph, data.train[-CALIBRATION_COMMITS:])
     scores: dict[str, dict[str, list[float]]] = {e: {} for e in EVIDENCE}
     for record, given in pairs:
         actual = {f.path for f in record.files if f.status != "D"} - {given}
         for evidence in EVIDENCE:
-            ranked = rank_cochanges(graph, rules, given, evidence, limit=max(KS))
+            ranked = rank_cochanges(graph, rules, given, evidence, limit=max(KS),
+                                    hit_rates=rates)
             for k in KS:
                 precision, recall = precision_recall_at(ranked, actual, k)
                 scores[evidence].setdefault(f"P@{k}", []).append(precision)
                 scores[evidence].setdefault(f"R@{k}", []).append(recall)
-    return {e: {m: statistics.fmean(v) for m, v in s.items()} for e, s in scores.items()}
+    return {e: {m: statistics.fmean(v) for m, v in s.items()} for e, s in scores.items()}, rates
 
 
 def main() -> None:
@@ -83,11 +88,13 @@ def main() -> None:
     repo = GitRepo(args.repo)
     started = time.perf_counter()
     data = split(mined_records(repo), args.test_share)
-    table = evaluate(data, repo)
+    table, rates = evaluate(data, repo)
     pairs = sum(len([f for f in r.files if f.status != "D"]) for r in data.test)
     print(f"{args.repo}: {len(data.train)} training commits, {len(data.test)} held-out commits "
           f"with 2-{MAX_FILES} files, {pairs} (commit, given file) pairs; graph at "
           f"{data.graph_commit[:12]}; {time.perf_counter() - started:.1f}s")
+    print("graph co-change rate by import distance (calibration): " + ", ".join(
+        f"d={d}: {rate:.3f}" for d, rate in sorted(rates.items())))
     print(f"{'evidence':10}" + "".join(f"{m:>8}" for m in ("P@5", "R@5", "P@10", "R@10")))
     for evidence, metrics in table.items():
         print(f"{evidence:10}" + "".join(f"{metrics[m]:8.3f}"
