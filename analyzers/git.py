@@ -185,6 +185,17 @@ class GitRepo:
         proc = self._run(["merge-base", "--is-ancestor", ancestor, descendant], check=False)
         return proc.returncode == 0
 
+    def default_branch(self) -> str | None:
+        """The branch pull requests target: origin's HEAD, else main or master; None if none."""
+        remote = self._run(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], check=False)
+        if remote.returncode == 0 and remote.stdout.strip():
+            return remote.stdout.decode().strip().removeprefix("refs/remotes/")
+        for name in ("main", "master"):
+            if self._run(["rev-parse", "--verify", "--quiet", f"refs/heads/{name}"],
+                         check=False).returncode == 0:
+                return name
+        return None
+
     def require_full_history(self) -> None:
         """Refuse a shallow clone with a message that says how to fix it."""
         if self.is_shallow():

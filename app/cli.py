@@ -1,4 +1,4 @@
-"""The `diffrisk` command line: mine, szz, store, features."""
+"""The `diffrisk` command line: mine, szz, graph, store, features."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from analyzers.catalogue import catalogue_markdown
+from analyzers.depgraph import change_subgraph, subgraph_dot, subgraph_json
+from analyzers.diff import pull_request_diff
 from analyzers.errors import AnalyzerError
 from analyzers.git import GitRepo
 from app.bug_reports import BugReportsError, read_bug_reports
 from app.export import write_features_csv
+from app.graph_cache import GraphCache, graph_of_change
 from app.mining import mine_repository
 from app.settings import Settings, SettingsError, load_settings
 from app.storage.database import StoreError, open_store
@@ -154,6 +157,39 @@ def szz(settings: Settings, repo_path: Path, fix_ref: str, name: str | None,
         click.echo(json.dumps(report, indent=2))
     else:
         click.echo(szz_report_text(report))
+
+
+@main.command()
+@click.option("--repo", "repo_path", default=".", show_default=True,
+              type=click.Path(path_type=Path), help="A git clone or bare mirror.")
+@click.option("--base", help="Where the change starts (default: the default branch); the "
+              "graph shows merge-base(base, head)..head.")
+@click.option("--head", default="HEAD", show_default=True, help="The change's last commit.")
+@click.option("--format", "output_format", type=click.Choice(["json", "dot"]), default="json",
+              show_default=True, help="JSON for tools, Graphviz dot for people.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to a file instead of stdout.")
+@click.pass_obj
+@reports_errors
+def graph(settings: Settings, repo_path: Path, base: str | None, head: str,
+          output_format: str, output: Path | None) -> None:
+    """The change's import subgraph: changed files, what they import, what imports them."""
+    repo = GitRepo(repo_path)
+    base = base or repo.default_branch()
+    if base is None:
+        fail("no default branch (origin/HEAD, main or master) to compare with: pass --base")
+        return
+    change = pull_request_diff(repo, base, head)
+    imports = graph_of_change(repo, change.base, change.head,
+                              GraphCache(settings.data_dir.expanduser()))
+    sub = change_subgraph(imports, [f.path for f in change.files if f.status != "deleted"])
+    text = (json.dumps({"base": change.base, "head": change.head, **subgraph_json(sub)},
+                       indent=2) + "\n" if output_format == "json" else subgraph_dot(sub))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_text_file(output) as handle:
+        handle.write(text)
 
 
 @main.group()

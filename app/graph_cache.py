@@ -1,0 +1,68 @@
+"""Import graphs per commit, cached as gzip JSON in the data directory (never a pickle), and
+the head graph of a change made from the base graph by an incremental update."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+from analyzers.depgraph import ImportGraph, build_graph, update_graph
+from analyzers.git import GitRepo
+from analyzers.sourcetree import read_change, read_source_files
+
+
+class GraphCache:
+    """One file per (repository, commit): graphs/<repository key>/<sha>.json.gz."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def file_for(self, repo: GitRepo, sha: str) -> Path:
+        """Where the graph of a commit of a repository is kept."""
+        key = hashlib.sha256(str(repo.git_dir).encode()).hexdigest()[:16]
+        return self.directory / "graphs" / key / f"{sha}.json.gz"
+
+    def load(self, repo: GitRepo, sha: str) -> ImportGraph | None:
+        """The cached graph, or None when absent or unreadable (then it is rebuilt)."""
+        try:
+            with gzip.open(self.file_for(repo, sha), "rt", encoding="utf-8") as handle:
+                return ImportGraph.from_dict(json.load(handle))
+        except (OSError, EOFError, ValueError, KeyError, TypeError, zlib.error):
+            return None
+
+    def save(self, repo: GitRepo, sha: str, graph: ImportGraph) -> None:
+        """Write the graph atomically: a reader never sees half a file."""
+        target = self.file_for(repo, sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
+                json.dump(graph.to_dict(), handle)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+
+def graph_at(repo: GitRepo, sha: str, cache: GraphCache) -> ImportGraph:
+    """The import graph of a commit: from the cache, else built from all its files."""
+    graph = cache.load(repo, sha)
+    if graph is None:
+        graph = build_graph(read_source_files(repo, sha))
+        cache.save(repo, sha, graph)
+    return graph
+
+
+def graph_of_change(repo: GitRepo, base: str, head: str, cache: GraphCache) -> ImportGraph:
+    """The head's graph: cached, or the base's graph updated with only the changed files."""
+    graph = cache.load(repo, head)
+    if graph is None:
+        graph = update_graph(graph_at(repo, base, cache), read_change(repo, base, head),
+                             copy=False)
+        cache.save(repo, head, graph)
+    return graph
