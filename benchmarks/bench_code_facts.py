@@ -32,14 +32,16 @@ DEFAULT_REPO = "/work/.mirror/ipython+ipython/repo"
 DEFAULT_MERGE = "24290cb17dbda67c895ba6347a878c60ce09354b"  # ipython PR #13206, 49 files
 
 
-def history_until(repo: GitRepo, sha: str) -> IdentifiedHistory:
-    """The identified non-merge history of a commit, as the store would give it."""
+def history_until(repo: GitRepo, sha: str, commits: int | None) -> IdentifiedHistory:
+    """The identified non-merge history of a commit (its last `commits` only, when given), as
+    the store would give it."""
+    window = [f"{sha}~{commits}"] if commits else []
     return identify(
         ChangeRecord(m.commit.sha, m.commit.commit_time,
                      developer_id(m.commit.author_name, m.commit.author_email),
                      tuple(FileTouch(f.path, f.old_path, f.status,
                                      int(f.features["la"] + f.features["ld"])) for f in m.files))
-        for m in mine_history(repo, HistoryState(), [sha]) if not m.commit.is_merge)
+        for m in mine_history(repo, HistoryState(), [sha], window) if not m.commit.is_merge)
 
 
 def code_facts(repo: GitRepo, base: str, head: str, history: IdentifiedHistory,
@@ -68,12 +70,14 @@ def main() -> None:
     parser.add_argument("--merge", default=DEFAULT_MERGE)
     parser.add_argument("--base", help="instead of --merge: the change's base")
     parser.add_argument("--head", help="instead of --merge: the change's head")
+    parser.add_argument("--history-commits", type=int,
+                        help="learn coupling and knowledge from only the base's last N commits")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     repo = GitRepo(args.repo)
     base = repo.resolve(args.base or f"{args.merge}^1")
     head = repo.resolve(args.head or f"{args.merge}^2")
-    history = history_until(repo, base)
+    history = history_until(repo, base, args.history_commits)
     complexity: ComplexityCache = {}
     with tempfile.TemporaryDirectory() as folder:
         graphs = GraphCache(Path(folder))
