@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
+from analyzers.batching import batched
 from analyzers.errors import NoFixesError
 from analyzers.fixes import FixMatcher
 from analyzers.git import GitRepo
@@ -98,6 +99,23 @@ def _minimal_tips(repo: GitRepo, head: str, older: Iterable[str]) -> list[str]:
     return sorted(set(keep))
 
 
+def _store_new_commits(run: _Run, commits: Iterable[MinedCommit],
+                       reports: Mapping[str, BugReport], on_advance: Progress | None) -> None:
+    """Write mined commits in batches of BATCH, reporting progress after each."""
+    for batch in batched(commits, BATCH):
+        _store_batch(run, batch, reports)
+        if on_advance:
+            on_advance(len(batch))
+
+
+def _require_fixes(run: _Run, name: str) -> None:
+    if run.writer.count_fixes(run.conn, run.repository_id) == 0:
+        raise NoFixesError(
+            f"no bug-fix commits found in the {run.position} commits of {name}, so no label "
+            "can be learned: set fix_pattern (DIFFRISK_FIX_PATTERN) to match this project's "
+            "fix messages, or pass --allow-no-fixes")
+
+
 def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: str = "HEAD",
                     name: str | None = None, reports: Mapping[str, BugReport] | None = None,
                     allow_no_fixes: bool = False, on_total: Progress | None = None,
@@ -120,26 +138,14 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
         if on_total:
             on_total(count_commits(repo, [head], exclude))
         run = _Run(conn, writer, repository_id, position=stored)
-        batch: list[MinedCommit] = []
-        for mined in mine_history(repo, state, [head], exclude,
-                                  fixes=fix_matcher(settings, reports), skip=skip):
-            batch.append(mined)
-            if len(batch) == BATCH:
-                _store_batch(run, batch, reports)
-                if on_advance:
-                    on_advance(len(batch))
-                batch = []
-        _store_batch(run, batch, reports)
-        if on_advance:
-            on_advance(len(batch))
+        _store_new_commits(run, mine_history(repo, state, [head], exclude, skip=skip,
+                                             fixes=fix_matcher(settings, reports)),
+                           reports, on_advance)
         labelling_started = time.perf_counter()
         new_links = _label(repo, run, settings, head) if run.fixes else 0
         labelling_seconds = time.perf_counter() - labelling_started
-        if not allow_no_fixes and writer.count_fixes(conn, repository_id) == 0:
-            raise NoFixesError(
-                f"no bug-fix commits found in the {run.position} commits of {name}, so no "
-                "label can be learned: set fix_pattern (DIFFRISK_FIX_PATTERN) to match this "
-                "project's fix messages, or pass --allow-no-fixes")
+        if not allow_no_fixes:
+            _require_fixes(run, name)
         writer.save_mining_state(conn, repository_id, _minimal_tips(repo, head, exclude),
                                  run.position)
     return MiningReport(name, repository_id, run.position - stored, run.position,
