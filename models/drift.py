@@ -1,0 +1,90 @@
+"""Drift between the data a model was trained on and recent data: population stability index
+(PSI) and the Kolmogorov–Smirnov statistic per feature, one overall magnitude, and whether that
+calls for retraining."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import ks_2samp
+
+# Quantile bins of the reference data; a bin's share is floored at EPSILON so that an empty
+# bin on one side gives a large but finite PSI term.
+BINS = 10
+EPSILON = 1e-4
+DEFAULT_THRESHOLD = 0.15
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """How far one feature's recent distribution moved from the reference."""
+
+    name: str
+    psi: float
+    ks: float
+    ks_p_value: float
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Per-feature drift, the overall magnitude (mean PSI) and the retraining decision."""
+
+    features: tuple[FeatureDrift, ...]
+    magnitude: float
+    threshold: float
+    retrain: bool
+    n_reference: int
+    n_recent: int
+
+
+def population_stability(reference: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
+    """PSI = Σ (recent − reference share) · ln(recent / reference share) over the reference's
+    quantile bins (repeated edges of discrete features merged)."""
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 2:  # a constant reference: every change is a move to a new value
+        moved = float(np.mean(recent != edges[0])) if len(recent) else 0.0
+        return _psi_terms(np.array([1.0, 0.0]), np.array([1 - moved, moved]))
+    inner = edges[1:-1]
+    expected = np.bincount(np.searchsorted(inner, reference, side="right"),
+                           minlength=len(edges) - 1) / len(reference)
+    actual = np.bincount(np.searchsorted(inner, recent, side="right"),
+                         minlength=len(edges) - 1) / max(len(recent), 1)
+    return _psi_terms(expected, actual)
+
+
+def _psi_terms(expected: np.ndarray, actual: np.ndarray) -> float:
+    expected = np.maximum(expected, EPSILON)
+    actual = np.maximum(actual, EPSILON)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def feature_drift(name: str, reference: np.ndarray, recent: np.ndarray) -> FeatureDrift:
+    """PSI and two-sample KS of one feature."""
+    ks = ks_2samp(reference, recent)
+    return FeatureDrift(name, population_stability(reference, recent),
+                        float(ks.statistic), float(ks.pvalue))
+
+
+def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.ndarray],
+                 threshold: float = DEFAULT_THRESHOLD,
+                 features: Sequence[str] | None = None) -> DriftReport:
+    """Drift of every feature (both sides must have it); retrain when the mean PSI exceeds the
+    threshold."""
+    names = list(features) if features is not None else sorted(reference.keys() & recent.keys())
+    missing = [n for n in names if n not in reference or n not in recent]
+    if missing:
+        raise ValueError(f"feature(s) {', '.join(missing)} missing on one side: compare data "
+                         "with the same columns")
+    if not names:
+        raise ValueError("no feature in common to compare: pass data with the same columns")
+    sizes = {len(reference[names[0]]), len(recent[names[0]])}
+    if 0 in sizes:
+        raise ValueError("one side has no rows: drift needs data on both sides")
+    drifts = tuple(sorted((feature_drift(n, np.asarray(reference[n], dtype=float),
+                                         np.asarray(recent[n], dtype=float)) for n in names),
+                          key=lambda d: (-d.psi, d.name)))
+    magnitude = float(np.mean([d.psi for d in drifts]))
+    return DriftReport(drifts, magnitude, threshold, magnitude > threshold,
+                       len(reference[names[0]]), len(recent[names[0]]))
