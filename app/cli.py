@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -19,55 +13,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from analyzers.catalogue import catalogue_markdown
 from analyzers.depgraph import change_subgraph, subgraph_dot, subgraph_json
 from analyzers.diff import pull_request_diff
-from analyzers.errors import AnalyzerError
 from analyzers.git import GitRepo
-from app.bug_reports import BugReportsError, read_bug_reports
+from app.bug_reports import read_bug_reports
+from app.cli_support import atomic_text_file, fail, reports_errors
+from app.drift_command import drift
 from app.export import write_features_csv
 from app.graph_cache import GraphCache, graph_of_change
 from app.mining import mine_repository
-from app.settings import Settings, SettingsError, load_settings
-from app.storage.database import StoreError, open_store
+from app.settings import Settings, load_settings
+from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore, open_feature_store
 from app.szz_report import szz_report, szz_report_text
-
-EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
-F = TypeVar("F", bound=Callable[..., Any])
-EXPECTED_ERRORS = (AnalyzerError, SettingsError, StoreError, BugReportsError, ValueError)
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> None:
-    """Print a one-line error on stderr and exit with code."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-def reports_errors(command: F) -> F:
-    """Turn the errors a user can fix into one line and exit 2 (no traceback)."""
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except EXPECTED_ERRORS as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted: nothing was stored by this run; run it again", EXIT_INTERRUPTED)
-        return None
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def atomic_text_file(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at path only when fully written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @click.group()
@@ -227,6 +183,9 @@ def cleanup(settings: Settings) -> None:
     """Delete rows mined by other extractor versions."""
     removed = FeatureStore(open_store(settings.store_url)).delete_stale_versions()
     click.echo(f"removed {removed} stale commits")
+
+
+main.add_command(drift)
 
 
 @main.command()

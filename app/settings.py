@@ -33,6 +33,7 @@ class Settings:
     szz_max_fix_files: int = 100
     mechanical_max_files: int = 100
     mechanical_max_lines: int = 5000
+    drift_threshold: float = 0.15
 
     @property
     def store_url(self) -> str:
@@ -60,13 +61,21 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if converted < 0:
                 raise ValueError
             return converted
+        if kind in ("float", float):
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            if not number >= 0 or number == float("inf"):
+                raise ValueError
+            return number
         if kind in ("Path", Path):
             return Path(str(value))
         if not isinstance(value, str):
             raise ValueError
         return value
     except ValueError:
-        expected = {"int": "a whole number ≥ 0", "Path": "a path"}.get(str(kind), "a string")
+        expected = {"int": "a whole number ≥ 0", "float": "a number ≥ 0",
+                    "Path": "a path"}.get(str(kind), "a string")
         raise SettingsError(f"{name} from {origin} must be {expected}, not {value!r}") from None
 
 

@@ -69,3 +69,10 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
 def test_loading_reads_no_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIFFRISK_CACHE_TTL_SECONDS", "5")
     assert load_settings(environ={}).cache_ttl_seconds == 3600
+
+
+def test_float_settings() -> None:
+    assert load_settings(environ={"DIFFRISK_DRIFT_THRESHOLD": "0.3"}).drift_threshold == 0.3
+    for bad in ("x", "-1", "inf", "nan"):
+        with pytest.raises(SettingsError, match="must be a number"):
+            load_settings(environ={"DIFFRISK_DRIFT_THRESHOLD": bad})

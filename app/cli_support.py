@@ -1,0 +1,61 @@
+"""What every diffrisk command shares: one-line errors with exit 2, and files that appear only
+when fully written."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from analyzers.errors import AnalyzerError
+from app.bug_reports import BugReportsError
+from app.settings import SettingsError
+from app.storage.database import StoreError
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+F = TypeVar("F", bound=Callable[..., Any])
+EXPECTED_ERRORS = (AnalyzerError, SettingsError, StoreError, BugReportsError, ValueError)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    """Print a one-line error on stderr and exit with code."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(command: F) -> F:
+    """Turn the errors a user can fix into one line and exit 2 (no traceback)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was stored by this run; run it again", EXIT_INTERRUPTED)
+        return None
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def atomic_text_file(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at path only when fully written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
