@@ -1,4 +1,4 @@
-"""The `diffrisk` command line: mine, szz, graph, store, features."""
+"""The `diffrisk` command line: mine, szz, graph, train, drift, store, features."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from app.settings import Settings, load_settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore, open_feature_store
 from app.szz_report import szz_report, szz_report_text
+from app.train_command import train
 
 
 @click.group()
@@ -185,6 +186,7 @@ def cleanup(settings: Settings) -> None:
     click.echo(f"removed {removed} stale commits")
 
 
+main.add_command(train)
 main.add_command(drift)
 
 

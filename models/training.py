@@ -1,0 +1,198 @@
+"""Select a model by time-series CV, calibrate it out of fold, evaluate it on the future."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import TimeSeriesSplit
+
+from models.candidates import (
+    BASE_CANDIDATES,
+    STACK,
+    StackedModel,
+    fit_meta,
+    logits,
+    make_base,
+    positive_scores,
+)
+from models.dataset import Dataset, subset, time_split
+from models.features import add_derived
+from models.metrics import best_f1_threshold, brier, evaluate, roc_auc
+from models.validation import DataValidationError, require_valid
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+CANDIDATES = (*BASE_CANDIDATES, STACK)
+CALIBRATIONS = ("platt", "isotonic")
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """Knobs of one training run."""
+
+    test_size: float = 0.2
+    n_splits: int = 5
+    n_trees: int = 300
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Time-series CV scores of the training rows each fold validated (fold −1: none)."""
+
+    scores: dict[str, FloatArray]
+    fold: IntArray
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """The chosen model, how it was chosen, and its metrics on the future rows."""
+
+    model: str
+    calibration: str
+    threshold: float
+    cv_auc: dict[str, float]
+    metrics: dict[str, float]
+    n_train: int
+    n_test: int
+    features: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+    test_labels: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    test_probabilities: FloatArray = field(default_factory=lambda: np.empty(0))
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """A fitted map from raw model scores to calibrated probabilities."""
+
+    method: str
+    mapping: Any
+
+    def apply(self, scores: FloatArray) -> FloatArray:
+        """Calibrated probabilities of raw scores."""
+        if self.method == "platt":
+            column = logits(scores).reshape(-1, 1)
+            return np.asarray(self.mapping.predict_proba(column)[:, 1], dtype=np.float64)
+        return np.asarray(self.mapping.predict(scores), dtype=np.float64)
+
+
+def fit_calibrator(method: str, scores: FloatArray, labels: IntArray) -> Calibrator:
+    """Fit one calibration method on scores and their labels."""
+    if method == "platt":
+        mapping: Any = LogisticRegression(C=1e6, max_iter=1000)
+        mapping.fit(logits(scores).reshape(-1, 1), labels)
+    else:
+        mapping = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        mapping.fit(scores, labels)
+    return Calibrator(method, mapping)
+
+
+def choose_calibrator(scores: FloatArray, labels: IntArray, fold: IntArray) -> Calibrator:
+    """Fit each method on earlier folds, keep the lower Brier on the last fold, refit on all."""
+    last = fold == fold.max()
+    earlier = ~last
+    method = "platt"
+    if earlier.any() and len(np.unique(labels[earlier])) == 2:
+        briers = {m: brier(labels[last],
+                           fit_calibrator(m, scores[earlier], labels[earlier]).apply(scores[last]))
+                  for m in CALIBRATIONS}
+        method = min(briers, key=briers.__getitem__)
+    return fit_calibrator(method, scores, labels)
+
+
+def base_out_of_fold(features: FloatArray, labels: IntArray,
+                     options: TrainingOptions) -> OutOfFold:
+    """Each base candidate's scores on every TimeSeriesSplit validation block."""
+    scores = {name: np.full(len(labels), np.nan) for name in BASE_CANDIDATES}
+    fold = np.full(len(labels), -1, dtype=np.int64)
+    splits = TimeSeriesSplit(n_splits=options.n_splits).split(features)
+    for number, (fit_rows, check_rows) in enumerate(splits):
+        if len(np.unique(labels[fit_rows])) < 2:
+            continue
+        fold[check_rows] = number
+        for name in BASE_CANDIDATES:
+            model = make_base(name, labels[fit_rows], options.seed, options.n_trees)
+            model.fit(features[fit_rows], labels[fit_rows])
+            scores[name][check_rows] = positive_scores(model, features[check_rows])
+    return OutOfFold(scores, fold)
+
+
+def stack_out_of_fold(oof: OutOfFold, labels: IntArray) -> FloatArray:
+    """Stacked scores on each block from a meta-learner fitted on the earlier blocks only."""
+    base = np.column_stack([oof.scores[name] for name in BASE_CANDIDATES])
+    stacked = np.full(len(labels), np.nan)
+    for number in np.unique(oof.fold[oof.fold >= 0]):
+        earlier = (oof.fold >= 0) & (oof.fold < number)
+        if len(np.unique(labels[earlier])) == 2:
+            meta = fit_meta(base[earlier], labels[earlier])
+            rows = oof.fold == number
+            stacked[rows] = meta.predict_proba(logits(base[rows]))[:, 1]
+    return stacked
+
+
+def cv_auc(oof: OutOfFold, labels: IntArray) -> dict[str, float]:
+    """Mean per-fold AUC of each candidate over the folds every candidate scored."""
+    scored = np.all([~np.isnan(s) for s in oof.scores.values()], axis=0)
+    folds = np.unique(oof.fold[scored & (oof.fold >= 0)])
+    if not len(folds):
+        raise DataValidationError("too few rows of both classes early in time for time-series "
+                                  "cross-validation: add older labelled history")
+    return {name: float(np.nanmean([roc_auc(labels[oof.fold == f], s[oof.fold == f])
+                                    for f in folds]))
+            for name, s in oof.scores.items()}
+
+
+def fit_final(name: str, features: FloatArray, labels: IntArray, oof: OutOfFold,
+              options: TrainingOptions) -> Any:
+    """The chosen candidate fitted on all training rows (a stack's meta-learner out of fold)."""
+    names = BASE_CANDIDATES if name == STACK else (name,)
+    bases = [make_base(n, labels, options.seed, options.n_trees).fit(features, labels)
+             for n in names]
+    if name != STACK:
+        return bases[0]
+    rows = oof.fold >= 0
+    base = np.column_stack([oof.scores[n][rows] for n in BASE_CANDIDATES])
+    return StackedModel(bases, fit_meta(base, labels[rows]))
+
+
+def loc_effort(features: FloatArray, names: tuple[str, ...]) -> FloatArray | None:
+    """Lines touched (la + ld) per change, when both columns exist."""
+    if "la" not in names or "ld" not in names:
+        return None
+    return np.asarray(np.nan_to_num(features[:, names.index("la")] +
+                                    features[:, names.index("ld")]), dtype=np.float64)
+
+
+def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) -> TrainingResult:
+    """Validate, select by time-series CV, calibrate out of fold, evaluate on the last rows."""
+    options = options or TrainingOptions()
+    warnings = require_valid(data)
+    train_rows, test_rows = time_split(len(data.labels), options.test_size)
+    train, test = subset(data, train_rows), subset(data, test_rows)
+    if len(np.unique(test.labels)) < 2:
+        raise DataValidationError("the test part (the newest rows) holds one class only: "
+                                  "raise --test-size or add history")
+    x_train, names = add_derived(train.features, data.names)
+    x_test, _ = add_derived(test.features, data.names)
+    base_oof = base_out_of_fold(x_train, train.labels, options)
+    oof = OutOfFold({**base_oof.scores, STACK: stack_out_of_fold(base_oof, train.labels)},
+                    base_oof.fold)
+    aucs = cv_auc(oof, train.labels)
+    chosen = max(aucs, key=aucs.__getitem__)
+    scored = ~np.isnan(oof.scores[chosen])
+    calibrator = choose_calibrator(oof.scores[chosen][scored], train.labels[scored],
+                                   oof.fold[scored])
+    threshold = best_f1_threshold(train.labels[scored],
+                                  calibrator.apply(oof.scores[chosen][scored]))
+    model = fit_final(chosen, x_train, train.labels, base_oof, options)
+    probabilities = calibrator.apply(positive_scores(model, x_test))
+    metrics = evaluate(test.labels, probabilities, threshold, loc_effort(test.features,
+                                                                         data.names))
+    return TrainingResult(chosen, calibrator.method, threshold, aucs, metrics,
+                          len(train_rows), len(test_rows), names, warnings, test.labels,
+                          probabilities)
