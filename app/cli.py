@@ -11,14 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from analyzers.catalogue import catalogue_markdown
-from analyzers.depgraph import change_subgraph, subgraph_dot, subgraph_json
-from analyzers.diff import pull_request_diff
 from analyzers.git import GitRepo
 from app.bug_reports import read_bug_reports
 from app.cli_support import atomic_text_file, fail, reports_errors
 from app.drift_command import drift
 from app.export import write_features_csv
-from app.graph_cache import GraphCache, graph_of_change
 from app.mining import mine_repository
 from app.settings import Settings, load_settings
 from app.storage.database import open_store
@@ -131,6 +128,11 @@ def szz(settings: Settings, repo_path: Path, fix_ref: str, name: str | None,
 def graph(settings: Settings, repo_path: Path, base: str | None, head: str,
           output_format: str, output: Path | None) -> None:
     """The change's import subgraph: changed files, what they import, what imports them."""
+    # Imported here: networkx and SciPy take a while to load, which other commands need not pay.
+    from analyzers.depgraph import change_subgraph, subgraph_dot, subgraph_json  # noqa: PLC0415
+    from analyzers.diff import pull_request_diff  # noqa: PLC0415
+    from app.graph_cache import GraphCache, graph_of_change  # noqa: PLC0415
+
     repo = GitRepo(repo_path)
     base = base or repo.default_branch()
     if base is None:

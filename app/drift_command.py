@@ -5,34 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
 from app.cli_support import reports_errors
 from app.settings import Settings
-from models.dataset import DatasetError, default_features, feature_column, read_columns, time_column
-from models.drift import DriftReport, drift_report
 
-
-def split_by_time(path: Path, time_name: str, features: list[str] | None,
-                  recent_share: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The CSV's older rows (reference) and its newest recent_share of rows, per feature."""
-    if not 0.0 < recent_share < 1.0:
-        raise DatasetError(f"--recent-share must be between 0 and 1, got {recent_share}")
-    columns = read_columns(path)
-    if time_name not in columns:
-        raise DatasetError(f"time column {time_name!r} is not in {path}: pass --time-column")
-    names = features or default_features(columns, {time_name, "bug", "id"})
-    missing = [name for name in names if name not in columns]
-    if missing:
-        raise DatasetError(f"column {missing[0]!r} is not in {path}")
-    order = np.argsort(time_column(time_name, columns[time_name]), kind="stable")
-    cut = int(len(order) * (1.0 - recent_share))
-    if cut < 2 or len(order) - cut < 2:
-        raise DatasetError(f"{path} has too few rows ({len(order)}) to compare two periods")
-    values = {name: feature_column(name, columns[name])[order] for name in names}
-    return ({n: v[:cut] for n, v in values.items()}, {n: v[cut:] for n, v in values.items()})
+if TYPE_CHECKING:
+    from models.drift import DriftReport
 
 
 def render(report: DriftReport) -> str:
@@ -61,6 +42,10 @@ def render(report: DriftReport) -> str:
 def drift(settings: Settings, data_path: Path, time_column: str, features: str | None,
           recent_share: float, threshold: float | None, as_json: bool) -> None:
     """Compare the newest rows of a CSV with the older ones: PSI and KS per feature."""
+    # Imported here: NumPy and SciPy take a while to load, which no other command should pay.
+    from app.drift_data import split_by_time  # noqa: PLC0415
+    from models.drift import drift_report  # noqa: PLC0415
+
     names = [n.strip() for n in features.split(",") if n.strip()] if features else None
     reference, recent = split_by_time(data_path, time_column, names, recent_share)
     limit = threshold if threshold is not None else settings.drift_threshold

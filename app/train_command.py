@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from app.cli_support import reports_errors
-from models.dataset import load_dataset
-from models.training import TrainingOptions, TrainingResult, train_and_evaluate
+
+if TYPE_CHECKING:
+    from models.training import TrainingResult
 
 TABLE_METRICS = ("auc", "pr_auc", "f1", "precision", "recall", "mcc", "recall_at_top10",
                  "recall_at_top20", "recall_at_20pct_effort", "popt", "brier", "ece")
@@ -67,6 +68,11 @@ def result_table(result: TrainingResult) -> str:
 def train(data_path: Path, target: str, time_column: str, features: str | None,
           test_size: float, as_json: bool) -> None:
     """Train on the past, choose by time-series CV, report calibrated metrics on the future."""
+    # Imported here: scikit-learn and XGBoost take a second to load, which no other command
+    # should pay at start-up.
+    from models.dataset import load_dataset  # noqa: PLC0415
+    from models.training import TrainingOptions, train_and_evaluate  # noqa: PLC0415
+
     data = load_dataset(data_path, target, time_column, parse_features(features))
     result = train_and_evaluate(data, TrainingOptions(test_size=test_size))
     click.echo(json.dumps(result_json(result), indent=2) if as_json else result_table(result))
