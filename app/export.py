@@ -9,7 +9,7 @@ from analyzers.catalogue import CHANGE_FEATURE_NAMES, KAMEI_NAMES
 from app.storage.feature_store import FeatureStore
 
 CSV_COLUMNS = ("id", "date", *KAMEI_NAMES,
-               *(n for n in CHANGE_FEATURE_NAMES if n not in KAMEI_NAMES), "bug")
+               *(n for n in CHANGE_FEATURE_NAMES if n not in KAMEI_NAMES), "bug", "bug_known_at")
 
 
 def _plain(value: float) -> int | float:
@@ -18,13 +18,14 @@ def _plain(value: float) -> int | float:
 
 def write_features_csv(store: FeatureStore, repository_id: int, out: TextIO,
                        include_merges: bool = False) -> int:
-    """Write the CSV (id, date, Kamei features, other features, bug); return the row count."""
-    bug = store.bug_inducing(repository_id)
+    """Write the CSV (id, date, Kamei features, other features, bug, and bug_known_at: when
+    the first fix of a bug-inducing commit landed, empty otherwise); return the row count."""
+    known = store.bug_known_at(repository_id)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     rows = 0
     for sha, when, features in store.iter_feature_rows(repository_id, include_merges):
-        writer.writerow([sha, when, *(_plain(features[n]) for n in CSV_COLUMNS[2:-1]),
-                         int(sha in bug)])
+        writer.writerow([sha, when, *(_plain(features[n]) for n in CSV_COLUMNS[2:-2]),
+                         int(sha in known), known.get(sha, "")])
         rows += 1
     return rows

@@ -21,12 +21,14 @@ class DatasetError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """Feature matrix, binary labels and timestamps, rows sorted by time."""
+    """Feature matrix, binary labels and timestamps, rows sorted by time; known_at, when
+    given, says when each positive label became knowable (NaN for negatives)."""
 
     features: FloatArray
     labels: IntArray
     times: FloatArray
     names: tuple[str, ...]
+    known_at: FloatArray | None = None
 
 
 def read_columns(path: Path) -> dict[str, list[str]]:
@@ -96,28 +98,51 @@ def default_features(columns: dict[str, list[str]], excluded: set[str]) -> list[
             if name.strip() and name not in excluded and numeric_column(values) is not None]
 
 
+def label_times(name: str, values: list[str], labels: IntArray) -> FloatArray:
+    """When each positive label became known; every positive needs one."""
+    known = numeric_column(values)
+    if known is None:
+        raise DatasetError(f"label-time column {name!r} must hold unix seconds")
+    if np.isnan(known[labels == 1]).any():
+        raise DatasetError(f"label-time column {name!r} is empty for some positive rows: "
+                           "give every positive its time, or leave the column out")
+    return known
+
+
 def build_dataset(columns: dict[str, list[str]], target: str, time_name: str,
-                  features: list[str] | None = None) -> Dataset:
-    """Select target, time and features from raw columns and sort the rows by time."""
+                  features: list[str] | None = None, label_time: str | None = None,
+                  ) -> Dataset:
+    """Select target, time, features (and label times, when that column exists) from raw
+    columns and sort the rows by time."""
     wanted = [target, time_name, *(features or [])]
     missing = [name for name in wanted if name not in columns]
     if missing:
         raise DatasetError(f"column {missing[0]!r} is not in the CSV "
                            f"(columns: {', '.join(n for n in columns if n)})")
-    names = features or default_features(columns, {target, time_name})
+    names = features or default_features(columns, {target, time_name, label_time or ""})
+    if label_time in names:
+        raise DatasetError(f"{label_time!r} tells when labels became known: it cannot be a "
+                           "feature")
     if not names:
         raise DatasetError("no numeric feature column: pass --features")
     matrix = [feature_column(name, columns[name]) for name in names]
     times = time_column(time_name, columns[time_name])
     order = np.argsort(times, kind="stable")
-    return Dataset(np.column_stack(matrix)[order], label_column(target, columns[target])[order],
-                   times[order], tuple(names))
+    labels = label_column(target, columns[target])
+    known = (label_times(label_time, columns[label_time], labels)[order]
+             if label_time and label_time in columns else None)
+    return Dataset(np.column_stack(matrix)[order], labels[order], times[order], tuple(names),
+                   known)
 
 
-def load_dataset(path: Path, target: str, time_name: str,
-                 features: list[str] | None = None) -> Dataset:
-    """Read a CSV and build its time-sorted dataset."""
-    return build_dataset(read_columns(path), target, time_name, features)
+def load_dataset(path: Path, target: str, time_name: str, features: list[str] | None = None,
+                 label_time: str | None = None, require_label_time: bool = False) -> Dataset:
+    """Read a CSV and build its time-sorted dataset (label times used when the column exists,
+    or required)."""
+    columns = read_columns(path)
+    if require_label_time and label_time not in columns:
+        raise DatasetError(f"label-time column {label_time!r} is not in the CSV")
+    return build_dataset(columns, target, time_name, features, label_time)
 
 
 def time_split(n_rows: int, test_size: float) -> tuple[IntArray, IntArray]:
@@ -130,4 +155,5 @@ def time_split(n_rows: int, test_size: float) -> tuple[IntArray, IntArray]:
 
 def subset(data: Dataset, rows: IntArray) -> Dataset:
     """The dataset restricted to the given rows."""
-    return Dataset(data.features[rows], data.labels[rows], data.times[rows], data.names)
+    known = None if data.known_at is None else data.known_at[rows]
+    return Dataset(data.features[rows], data.labels[rows], data.times[rows], data.names, known)

@@ -22,6 +22,7 @@ from models.candidates import (
 )
 from models.dataset import Dataset, subset, time_split
 from models.features import add_derived
+from models.latency import DEFAULT_QUANTILE, labels_as_of
 from models.metrics import best_f1_threshold, brier, evaluate, roc_auc
 from models.validation import DataValidationError, require_valid
 
@@ -39,6 +40,7 @@ class TrainingOptions:
     n_splits: int = 5
     n_trees: int = 300
     seed: int = 0
+    latency_quantile: float = DEFAULT_QUANTILE
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class TrainingResult:
     warnings: list[str] = field(default_factory=list)
     test_labels: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     test_probabilities: FloatArray = field(default_factory=lambda: np.empty(0))
+    latency_window_days: float | None = None
+    held_back: int = 0
+    labels_not_yet_known: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,12 @@ def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) ->
     warnings = require_valid(data)
     train_rows, test_rows = time_split(len(data.labels), options.test_size)
     train, test = subset(data, train_rows), subset(data, test_rows)
+    as_of = labels_as_of(train, float(test.times[0]), options.latency_quantile)
+    train = Dataset(train.features[as_of.keep], as_of.labels[as_of.keep],
+                    train.times[as_of.keep], train.names)
+    if len(np.unique(train.labels)) < 2:
+        raise DataValidationError("the training part holds one class only once labels not "
+                                  "yet known at the split are set aside: add history")
     if len(np.unique(test.labels)) < 2:
         raise DataValidationError("the test part (the newest rows) holds one class only: "
                                   "raise --test-size or add history")
@@ -194,5 +205,6 @@ def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) ->
     metrics = evaluate(test.labels, probabilities, threshold, loc_effort(test.features,
                                                                          data.names))
     return TrainingResult(chosen, calibrator.method, threshold, aucs, metrics,
-                          len(train_rows), len(test_rows), names, warnings, test.labels,
-                          probabilities)
+                          len(train.labels), len(test_rows), names, warnings, test.labels,
+                          probabilities, as_of.window_days, as_of.held_back,
+                          as_of.not_yet_known)

@@ -127,6 +127,13 @@ class FeatureStore:
         with self.engine.connect() as conn:
             return set(conn.scalars(query.distinct()))
 
+    def bug_known_at(self, repository_id: int) -> dict[str, int]:
+        """For each bug-inducing sha, when its first fix landed (when the label became known)."""
+        query = select(SzzLink.inducing_sha, func.min(SzzLink.known_at)).where(
+            SzzLink.repository_id == repository_id).group_by(SzzLink.inducing_sha)
+        with self.engine.connect() as conn:
+            return {sha: int(known) for sha, known in conn.execute(query)}
+
     def iter_feature_rows(self, repository_id: int, include_merges: bool = False,
                           ) -> Iterator[tuple[str, int, dict[str, Any]]]:
         """(sha, commit time, features) of every stored commit in mining order, streamed."""

@@ -45,6 +45,8 @@ def test_mine_writes_the_csv_of_the_issue(database_url: str, builder: RepoBuilde
     assert CSV_COLUMNS[:16] == ("id", "date", *KAMEI_NAMES)
     assert [r["id"] for r in rows] == [shas[k] for k in ("root", "introduce", "docs", "fix")]
     assert [r["bug"] for r in rows] == ["1", "1", "0", "0"]
+    fixed_at = rows[3]["date"]  # labels became known when the fix landed
+    assert [r["bug_known_at"] for r in rows] == [fixed_at, fixed_at, "", ""]
     assert rows[3]["fix"] == "1" and rows[3]["la"] == "2" and rows[3]["ndev"] == "2"
     again = run(database_url, "mine", "--repo", str(builder.path))
     assert "mined 0 new commits" in again.stderr and stored_commits(database_url) == 4
