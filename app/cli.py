@@ -1,4 +1,4 @@
-"""The `diffrisk` command line: mine, szz, graph, train, drift, store, features."""
+"""The `diffrisk` command line: mine, szz, graph, train, models, drift, store, features."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.cli_support import atomic_text_file, fail, reports_errors
 from app.drift_command import drift
 from app.export import write_features_csv
 from app.mining import mine_repository
+from app.models_command import models
 from app.settings import Settings, load_settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore, open_feature_store
@@ -190,6 +191,7 @@ def cleanup(settings: Settings) -> None:
 
 main.add_command(train)
 main.add_command(drift)
+main.add_command(models)
 
 
 @main.command()

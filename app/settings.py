@@ -13,7 +13,8 @@ from analyzers.fixes import DEFAULT_FIX_PATTERN, DEFAULT_ISSUE_PATTERN
 
 ENV_PREFIX = "DIFFRISK_"
 # Unprefixed variables that platforms set for us; a DIFFRISK_ variable wins over them.
-ENV_ALIASES = {"DATABASE_URL": "database_url", "REDIS_URL": "redis_url"}
+ENV_ALIASES = {"DATABASE_URL": "database_url", "REDIS_URL": "redis_url",
+               "MLFLOW_TRACKING_URI": "mlflow_tracking_uri"}
 
 
 class SettingsError(ValueError):
@@ -34,6 +35,7 @@ class Settings:
     mechanical_max_files: int = 100
     mechanical_max_lines: int = 5000
     drift_threshold: float = 0.15
+    mlflow_tracking_uri: str = ""
 
     @property
     def store_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -38,15 +39,18 @@ def forest(seed: int, n_trees: int) -> Pipeline:
                                                 n_jobs=2, random_state=seed))
 
 
-def xgboost(seed: int, n_trees: int, positive_weight: float) -> XGBClassifier:
-    """Gradient-boosted trees of modest depth, positives weighted by the class ratio."""
-    return XGBClassifier(n_estimators=n_trees, max_depth=4, learning_rate=0.03,
-                         subsample=0.8, colsample_bytree=0.8, min_child_weight=5,
-                         scale_pos_weight=positive_weight, tree_method="hist",
-                         n_jobs=2, random_state=seed, verbosity=0)
+def xgboost(seed: int, n_trees: int, positive_weight: float,
+            tuned: Mapping[str, Any] | None = None) -> XGBClassifier:
+    """Gradient-boosted trees of modest depth, positives weighted by the class ratio; tuned
+    hyperparameters (from --tune) replace the defaults."""
+    params: dict[str, Any] = {"n_estimators": n_trees, "max_depth": 4, "learning_rate": 0.03,
+                              "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 5}
+    return XGBClassifier(**{**params, **(tuned or {})}, scale_pos_weight=positive_weight,
+                         tree_method="hist", n_jobs=2, random_state=seed, verbosity=0)
 
 
-def make_base(name: str, labels: IntArray, seed: int, n_trees: int) -> Any:
+def make_base(name: str, labels: IntArray, seed: int, n_trees: int,
+              tuned: Mapping[str, Any] | None = None) -> Any:
     """An unfitted base candidate by name, weighted for the labels' class balance."""
     positives = max(int(labels.sum()), 1)
     if name == "logistic":
@@ -54,7 +58,7 @@ def make_base(name: str, labels: IntArray, seed: int, n_trees: int) -> Any:
     if name == "forest":
         return forest(seed, n_trees)
     if name == "xgboost":
-        return xgboost(seed, n_trees, (len(labels) - positives) / positives)
+        return xgboost(seed, n_trees, (len(labels) - positives) / positives, tuned)
     raise ValueError(f"unknown candidate {name!r}: choose one of {', '.join(BASE_CANDIDATES)}")
 
 

@@ -38,12 +38,28 @@ def read_columns(path: Path) -> dict[str, list[str]]:
             rows = list(csv.reader(handle))
     except OSError as exc:
         raise DatasetError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_columns(rows, str(path))
+
+
+def parse_columns(rows: list[list[str]], source: str) -> dict[str, list[str]]:
+    """CSV rows (header first) as columns by header name."""
     if not rows:
-        raise DatasetError(f"{path} is empty: give a CSV with a header row")
+        raise DatasetError(f"{source} is empty: give a CSV with a header row")
     header, body = rows[0], [row for row in rows[1:] if row]
     if any(len(row) != len(header) for row in body):
-        raise DatasetError(f"{path} has rows whose field count differs from the header")
+        raise DatasetError(f"{source} has rows whose field count differs from the header")
     return {name: [row[i] for row in body] for i, name in enumerate(header)}
+
+
+def concatenate_columns(tables: list[dict[str, list[str]]], sources: list[str],
+                        ) -> dict[str, list[str]]:
+    """Several CSVs with the same header as one (cross-project training)."""
+    header = list(tables[0])
+    for table, source in zip(tables[1:], sources[1:], strict=True):
+        if list(table) != header:
+            raise DatasetError(f"{source} has other columns than {sources[0]}: give CSVs "
+                               "exported by the same diffrisk version")
+    return {name: [v for table in tables for v in table[name]] for name in header}
 
 
 def parse_number(text: str) -> float:
@@ -139,7 +155,14 @@ def load_dataset(path: Path, target: str, time_name: str, features: list[str] | 
                  label_time: str | None = None, require_label_time: bool = False) -> Dataset:
     """Read a CSV and build its time-sorted dataset (label times used when the column exists,
     or required)."""
-    columns = read_columns(path)
+    return dataset_from_columns(read_columns(path), target, time_name, features, label_time,
+                                require_label_time)
+
+
+def dataset_from_columns(columns: dict[str, list[str]], target: str, time_name: str,
+                         features: list[str] | None = None, label_time: str | None = None,
+                         require_label_time: bool = False) -> Dataset:
+    """The time-sorted dataset of raw columns (label times as in load_dataset)."""
     if require_label_time and label_time not in columns:
         raise DatasetError(f"label-time column {label_time!r} is not in the CSV")
     return build_dataset(columns, target, time_name, features, label_time)

@@ -24,6 +24,7 @@ from models.dataset import Dataset, subset, time_split
 from models.features import add_derived
 from models.latency import DEFAULT_QUANTILE, labels_as_of
 from models.metrics import best_f1_threshold, brier, evaluate, roc_auc
+from models.risk_model import RiskModel, calibration_map, portable_part
 from models.validation import DataValidationError, require_valid
 
 FloatArray = NDArray[np.float64]
@@ -41,6 +42,8 @@ class TrainingOptions:
     n_trees: int = 300
     seed: int = 0
     latency_quantile: float = DEFAULT_QUANTILE
+    portable: bool = True
+    xgboost_params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class TrainingResult:
     latency_window_days: float | None = None
     held_back: int = 0
     labels_not_yet_known: int = 0
+    test_held_back: int = 0
+    train_window: tuple[float, float] = (0.0, 0.0)
+    test_window: tuple[float, float] = (0.0, 0.0)
+    risk_model: RiskModel | None = None
+    test_rows: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,8 @@ def base_out_of_fold(features: FloatArray, labels: IntArray,
             continue
         fold[check_rows] = number
         for name in BASE_CANDIDATES:
-            model = make_base(name, labels[fit_rows], options.seed, options.n_trees)
+            model = make_base(name, labels[fit_rows], options.seed, options.n_trees,
+                              options.xgboost_params)
             model.fit(features[fit_rows], labels[fit_rows])
             scores[name][check_rows] = positive_scores(model, features[check_rows])
     return OutOfFold(scores, fold)
@@ -156,8 +165,8 @@ def fit_final(name: str, features: FloatArray, labels: IntArray, oof: OutOfFold,
               options: TrainingOptions) -> Any:
     """The chosen candidate fitted on all training rows (a stack's meta-learner out of fold)."""
     names = BASE_CANDIDATES if name == STACK else (name,)
-    bases = [make_base(n, labels, options.seed, options.n_trees).fit(features, labels)
-             for n in names]
+    bases = [make_base(n, labels, options.seed, options.n_trees,
+                       options.xgboost_params).fit(features, labels) for n in names]
     if name != STACK:
         return bases[0]
     rows = oof.fold >= 0
@@ -173,6 +182,32 @@ def loc_effort(features: FloatArray, names: tuple[str, ...]) -> FloatArray | Non
                                     features[:, names.index("ld")]), dtype=np.float64)
 
 
+def portable_model(chosen: str, model: Any, calibrator: Calibrator, threshold: float,
+                   inputs: tuple[str, ...], names: tuple[str, ...],
+                   x_train: FloatArray) -> RiskModel:
+    """The fitted candidate and its calibrator as a RiskModel that saves as plain JSON."""
+    fitted = model.bases if chosen == STACK else [model]
+    kinds = BASE_CANDIDATES if chosen == STACK else (chosen,)
+    parts = tuple(portable_part(kind, m, len(names)) for kind, m in zip(kinds, fitted,
+                                                                         strict=True))
+    weights: tuple[float, ...] = (1.0,)
+    bias = 0.0
+    if chosen == STACK:
+        weights = tuple(float(w) for w in model.meta.coef_[0])
+        bias = float(model.meta.intercept_[0])
+    medians = np.nan_to_num(np.nanmedian(x_train, axis=0))
+    return RiskModel(inputs, names, chosen, parts, weights, bias, calibration_map(calibrator),
+                     threshold, medians)
+
+
+def test_rows_with_known_labels(test: Dataset, window_days: float | None) -> NDArray[np.bool_]:
+    """Test rows old enough for their bugs to be found: the last latency window before the
+    newest row is left out, as its clean labels cannot be trusted yet."""
+    if window_days is None or not window_days:
+        return np.ones(len(test.labels), dtype=bool)
+    return np.asarray(test.times <= test.times.max() - window_days * 86_400.0)
+
+
 def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) -> TrainingResult:
     """Validate, select by time-series CV, calibrate out of fold, evaluate on the last rows."""
     options = options or TrainingOptions()
@@ -180,6 +215,8 @@ def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) ->
     train_rows, test_rows = time_split(len(data.labels), options.test_size)
     train, test = subset(data, train_rows), subset(data, test_rows)
     as_of = labels_as_of(train, float(test.times[0]), options.latency_quantile)
+    trusted = test_rows_with_known_labels(test, as_of.window_days)
+    test = subset(test, np.flatnonzero(trusted))
     train = Dataset(train.features[as_of.keep], as_of.labels[as_of.keep],
                     train.times[as_of.keep], train.names)
     if len(np.unique(train.labels)) < 2:
@@ -204,7 +241,12 @@ def train_and_evaluate(data: Dataset, options: TrainingOptions | None = None) ->
     probabilities = calibrator.apply(positive_scores(model, x_test))
     metrics = evaluate(test.labels, probabilities, threshold, loc_effort(test.features,
                                                                          data.names))
+    risk_model = portable_model(chosen, model, calibrator, threshold, data.names, names,
+                                x_train) if options.portable else None
     return TrainingResult(chosen, calibrator.method, threshold, aucs, metrics,
-                          len(train.labels), len(test_rows), names, warnings, test.labels,
+                          len(train.labels), len(test.labels), names, warnings, test.labels,
                           probabilities, as_of.window_days, as_of.held_back,
-                          as_of.not_yet_known)
+                          as_of.not_yet_known, int((~trusted).sum()),
+                          (float(train.times[0]), float(train.times[-1])),
+                          (float(test.times[0]), float(test.times[-1])), risk_model,
+                          test_rows[trusted])

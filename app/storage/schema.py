@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -126,3 +127,36 @@ class SzzLink(Base):
     path: Mapped[str] = mapped_column(Text)
     lines: Mapped[list[Any]] = mapped_column(JSON)
     known_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ModelVersion(Base):
+    """The model registry: one trained model of one kind, its lineage, metrics and artifact.
+
+    repository_id is NULL for cross-project models. The artifact is gzip-compressed JSON that
+    loads without executing code; artifact_sha256 guards it against corruption.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("repository_id", "kind", "version"),
+                      Index("ix_model_versions_lookup", "repository_id", "kind", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int | None] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    candidate: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    features: Mapped[list[Any]] = mapped_column(JSON)
+    data_hash: Mapped[str] = mapped_column(String(64))
+    train_start: Mapped[int] = mapped_column(BigInteger)
+    train_end: Mapped[int] = mapped_column(BigInteger)
+    test_start: Mapped[int] = mapped_column(BigInteger)
+    test_end: Mapped[int] = mapped_column(BigInteger)
+    comparison: Mapped[dict[str, Any]] = mapped_column(JSON)
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))

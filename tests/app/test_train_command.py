@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from app.cli import main
-from app.train_command import result_json, train
+from app.train_command import result_json
 from models.training import TrainingResult
 from tests.synthetic import write_synthetic_csv
 
@@ -21,7 +21,7 @@ KEYS = {"auc", "pr_auc", "f1", "precision", "recall", "mcc", "recall_at_top10",
 
 def run(*args: str) -> Result:
     """Invoke the command in-process."""
-    return CliRunner().invoke(train, list(args))
+    return CliRunner().invoke(main, ["train", *args])
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+"""`diffrisk models list|show|promote|deprecate|export`: the model registry from the shell."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.cli_support import reports_errors
+from app.settings import Settings
+from app.storage.database import open_store
+from app.storage.registry import KINDS, ModelEntry, ModelRegistry
+from app.training_run import save_model
+
+REPOSITORY = click.option("--repository", help="A mined repository (default: the "
+                                               "cross-project models).")
+KIND = click.option("--kind", type=click.Choice(KINDS), default="risk", show_default=True)
+
+
+def _registry(settings: Settings) -> ModelRegistry:
+    return ModelRegistry(open_store(settings.store_url))
+
+
+def day(timestamp: int) -> str:
+    """A unix time as YYYY-MM-DD (UTC)."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def entry_json(entry: ModelEntry) -> dict[str, Any]:
+    """An entry as plain JSON values."""
+    values = asdict(entry)
+    values["created_at"] = entry.created_at.isoformat()
+    return values
+
+
+def entry_line(entry: ModelEntry) -> str:
+    """One line of `models list`."""
+    auc = entry.metrics.get("auc")
+    shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
+    return (f"{entry.label:18} {entry.status:11} {entry.candidate:9} auc {shown}  "
+            f"test {day(entry.test_window[0])}..{day(entry.test_window[1])}  "
+            f"data {entry.data_hash[:12]}")
+
+
+@click.group()
+def models() -> None:
+    """The model registry: versions, statuses, promotion."""
+
+
+@models.command("list")
+@REPOSITORY
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@reports_errors
+def list_models(settings: Settings, repository: str | None, kind: str | None,
+                as_json: bool) -> None:
+    """Every registered version, oldest first."""
+    entries = _registry(settings).versions(repository, kind)
+    if as_json:
+        click.echo(json.dumps([entry_json(e) for e in entries], indent=2))
+        return
+    if not entries:
+        click.echo("no models registered: run `diffrisk train --register`")
+    for entry in entries:
+        click.echo(entry_line(entry))
+
+
+@models.command()
+@click.argument("version")
+@REPOSITORY
+@KIND
+@click.pass_obj
+@reports_errors
+def show(settings: Settings, version: str, repository: str | None, kind: str) -> None:
+    """Everything recorded about one version, as JSON."""
+    click.echo(json.dumps(entry_json(_registry(settings).get(repository, kind, version)),
+                          indent=2))
+
+
+@models.command()
+@click.argument("version")
+@REPOSITORY
+@KIND
+@click.pass_obj
+@reports_errors
+def promote(settings: Settings, version: str, repository: str | None, kind: str) -> None:
+    """Put a validated version in production if it beat the one it replaces."""
+    entry = _registry(settings).promote(repository, kind, version)
+    click.echo(f"{entry.label} is now in production")
+
+
+@models.command()
+@click.argument("version")
+@REPOSITORY
+@KIND
+@click.pass_obj
+@reports_errors
+def deprecate(settings: Settings, version: str, repository: str | None, kind: str) -> None:
+    """Retire a version."""
+    entry = _registry(settings).deprecate(repository, kind, version)
+    click.echo(f"{entry.label} is deprecated")
+
+
+@models.command()
+@click.argument("version")
+@REPOSITORY
+@KIND
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model (.json, .json.gz, or .onnx for ONNX).")
+@click.pass_obj
+@reports_errors
+def export(settings: Settings, version: str, repository: str | None, kind: str,
+           output: Path) -> None:
+    """Write a registered model to a file: its JSON, or an ONNX graph of the risk model."""
+    model = _registry(settings).load(repository, kind, version)
+    if output.suffix == ".onnx":
+        from models.onnx_export import write_risk_onnx  # noqa: PLC0415
+
+        if kind != "risk":
+            raise click.BadParameter("ONNX export is for risk models", param_hint="--kind")
+        write_risk_onnx(model, output)
+    else:
+        save_model(model, output)
+    click.echo(f"wrote {kind}@{version} to {output}")

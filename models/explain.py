@@ -1,0 +1,120 @@
+"""Plain-language factors and recommendations from a model's own per-prediction contributions.
+
+A contribution is a feature's share of the prediction in log-odds (models/risk_model.py). The
+factors are the features with the largest shares, each said with its value, what is typical in
+this repository (the training median), and how far it moved the probability; the
+recommendations are those of the factors that raise the risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+PHRASES: dict[str, str] = {
+    "la": "lines added", "ld": "lines deleted", "lt": "lines in the touched files",
+    "nf": "files changed", "nd": "directories changed", "ns": "subsystems changed",
+    "entropy": "spread of the change across files (entropy)",
+    "ndev": "developers who changed these files before", "age": "days since these files last "
+    "changed", "nuc": "earlier changes to these files", "exp": "author's earlier changes",
+    "rexp": "author's recent changes", "sexp": "author's changes in these subsystems",
+    "fix": "bug-fix change", "rel_la": "lines added per line of existing code",
+    "rel_ld": "lines deleted per line of existing code", "lt_per_file": "mean size of the "
+    "touched files (lines)", "nrename": "files renamed", "nadded": "files created",
+    "ndeleted": "files deleted", "nsource": "source files changed", "ntest": "test files "
+    "changed", "nconfig": "build or configuration files changed", "ndoc": "documentation "
+    "files changed", "nlang": "languages touched", "hour": "hour of the commit",
+    "msg_len": "length of the commit message", "aexp": "author's earlier changes to this file",
+}
+SIZE = "Split the change: smaller pull requests are reviewed more thoroughly and break less."
+RECOMMENDATIONS: dict[str, str] = {
+    "la": SIZE, "ld": SIZE, "nf": SIZE, "nd": SIZE, "ns": SIZE, "entropy": SIZE,
+    "rel_la": SIZE, "rel_ld": SIZE, "nadded": SIZE,
+    "exp": "Ask a maintainer who knows these files to review: the author has little history "
+           "here.",
+    "rexp": "Ask a maintainer who knows these files to review: the author has little history "
+            "here.",
+    "sexp": "Ask a reviewer from the touched subsystems.",
+    "aexp": "Ask a reviewer who owns this file.",
+    "ndev": "Many people changed these files: ask their most recent authors to review.",
+    "nuc": "These files change often: add tests around the modified code.",
+    "age": "These files change often: add tests around the modified code.",
+    "lt": "The touched files are large: review the modified functions closely and add tests.",
+    "lt_per_file": "The touched files are large: review the modified functions closely and "
+                   "add tests.",
+    "fix": "Bug fixes often bring new bugs: add a regression test for the fixed case.",
+    "ntest": "Add or update tests with this change.",
+    "nconfig": "Build and configuration changes break easily: run the full CI matrix.",
+}
+TOP_FACTORS = 3
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One reason for a prediction, in words and numbers."""
+
+    feature: str
+    value: float
+    typical: float
+    contribution: float
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The top factors of one prediction and what to do about them."""
+
+    probability: float
+    factors: tuple[Factor, ...]
+    recommendations: tuple[str, ...]
+
+
+def number(value: float) -> str:
+    """A value as people write it: thousands separated, at most two decimals."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def sigmoid(value: float) -> float:
+    """The logistic function."""
+    return float(1 / (1 + np.exp(-value)))
+
+
+def factor_sentence(name: str, value: float, typical: float, before: float,
+                    after: float) -> str:
+    """'lines added is 1,240 (typical here: 18): raises the risk from 0.21 to 0.46'."""
+    phrase = PHRASES.get(name, name)
+    verb = "raises" if after > before else "lowers"
+    return (f"{phrase[0].upper()}{phrase[1:]} is {number(value)} (typical here: "
+            f"{number(typical)}): {verb} the risk from {before:.2f} to {after:.2f}")
+
+
+def explain(names: Sequence[str], values: Sequence[float], contributions: Sequence[float],
+            typical: Sequence[float], limit: int = TOP_FACTORS,
+            probability: Callable[[float], float] = sigmoid) -> Explanation:
+    """The factors with the largest log-odds shares of one prediction (contributions: one per
+    name, then the base value) and the recommendations of those that raise it; `probability`
+    maps log-odds to the reported (calibrated) probability."""
+    shares = np.asarray(contributions[:len(names)], dtype=np.float64)
+    total = float(np.sum(contributions))
+    order = [i for i in np.argsort(-np.abs(shares), kind="stable") if shares[i] != 0][:limit]
+    factors = tuple(
+        Factor(names[i], float(values[i]), float(typical[i]), float(shares[i]),
+               factor_sentence(names[i], float(values[i]), float(typical[i]),
+                               probability(total - shares[i]), probability(total)))
+        for i in order)
+    return Explanation(probability(total), factors, recommendations(factors))
+
+
+def recommendations(factors: Sequence[Factor],
+                    table: Mapping[str, str] = RECOMMENDATIONS) -> tuple[str, ...]:
+    """What to do about the factors that raise the risk, each advice once, strongest first."""
+    advice: list[str] = []
+    for factor in factors:
+        text = table.get(factor.feature)
+        if factor.contribution > 0 and text and text not in advice:
+            advice.append(text)
+    return tuple(advice)
