@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
 from app.storage.database import open_store
@@ -25,7 +25,7 @@ def engine(database_url: str) -> Engine:
     """A migrated empty store with one repository named demo."""
     engine = open_store(database_url)
     with engine.begin() as conn:
-        conn.execute(Repository.__table__.insert().values(
+        conn.execute(insert(Repository).values(
             name="demo", path="/demo", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
     return engine
 
