@@ -1,0 +1,319 @@
+"""The impact score on real history: train on the older 80% of changes, report on the newest
+20% — RMSE, MAE and Spearman against the baselines — and precision/recall@5/@10 of the files
+the blast radius ranks, against the files that did change.
+
+Run: .venv/bin/python -m benchmarks.bench_impact --repo PATH --db FILE --name NAME
+
+Rows are non-merge changes of 1 to MAX_TRANSACTION_FILES files from the mined store (mining
+order). Nothing looks into the future of a row's features: co-change rules and the recent
+activity of a change come from the changes before it only (kept up to date commit by commit),
+its past impact from earlier changes whose follow-up windows were already over. The import
+graph of a held-out change is the graph at the change just before it (built once at the cut,
+then updated from each change's diff); training changes all use the graph at the cut, one
+graph for the whole training history (cheaper than one per commit; the import structure of an
+old change is approximated by the one at the cut). Training labels use only follow-ups known
+at the cut (changes whose 30-day window ends after it are left out).
+
+Precision/recall@k rank the blast radius's files (importers scored by the training changes'
+follow-up rate at their import depth, coupled files by rule confidence) against (a) the files
+of the follow-up commits, the impact label, and (b) the other files of the same held-out commit
+given one of its files, the protocol of bench_cochange.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import networkx as nx
+import numpy as np
+
+from analyzers.blast import BlastRadius, blast_radius
+from analyzers.changes import ChangeRecord, FileIdentities
+from analyzers.cochange import precision_recall_at
+from analyzers.coupling import MAX_TRANSACTION_FILES, Coupling
+from analyzers.depgraph import ImportGraph, build_graph, update_graph
+from analyzers.git import GitRepo
+from analyzers.sourcetree import read_change, read_source_files
+from app.storage.database import open_store
+from app.storage.feature_store import FeatureStore
+from models.impact import (
+    DAY,
+    WINDOW_DAYS,
+    ImpactMetrics,
+    ImpactModel,
+    RegressionMetrics,
+    TrainOptions,
+    depth_hit_rates,
+    followup_files,
+    impact_features,
+    impact_scale,
+    past_impacts,
+    rank_blast_files,
+    train_impact_model,
+)
+from models.portable import booster_margin
+
+KS = (5, 10)
+TEST_SHARE = 0.2
+RANKINGS = ("blast", "blast (1/depth)", "graph", "coupling")
+
+
+class RunningCoupling:
+    """Co-change rules and recent activity of the history so far, one change at a time
+    (the same rules as analyzers.coupling.coupled_files over the changes added)."""
+
+    def __init__(self, min_support: int = 2) -> None:
+        self.identities = FileIdentities()
+        self.min_support = min_support
+        self.changes_of: Counter[int] = Counter()
+        self.together: dict[int, Counter[int]] = {}
+        self.times_of: dict[int, list[tuple[int, int]]] = {}
+        self.added = 0
+
+    def _living(self, paths: Collection[str]) -> dict[int, str]:
+        return {identity: path for path in paths
+                if (identity := self.identities.current(path)) is not None}
+
+    def rules(self, paths: Collection[str]) -> dict[str, list[Coupling]]:
+        """The co-change rules of each path (its name now), strongest first."""
+        result: dict[str, list[Coupling]] = {path: [] for path in paths}
+        for identity, path in self._living(paths).items():
+            total = self.changes_of[identity]
+            rules = [Coupling(self.identities.path_of(other), support, support / total)
+                     for other, support in self.together.get(identity, Counter()).items()
+                     if support >= self.min_support
+                     and self.identities.current(self.identities.path_of(other)) == other]
+            result[path] = sorted(rules, key=lambda c: (-c.confidence, -c.support, c.path))
+        return result
+
+    def recent_changes(self, paths: Collection[str], now: int, window_days: int) -> int:
+        """Changes in the window before now that touched one of the paths."""
+        commits = {index for identity in self._living(paths)
+                   for when, index in self.times_of.get(identity, ())
+                   if now - window_days * DAY <= when <= now}
+        return len(commits)
+
+    def add(self, record: ChangeRecord) -> None:
+        """Take one more change into the history."""
+        files = frozenset(self.identities.touch(touch) for touch in record.files)
+        for identity in files:
+            self.changes_of[identity] += 1
+            self.times_of.setdefault(identity, []).append((record.time, self.added))
+            if len(files) <= MAX_TRANSACTION_FILES:
+                self.together.setdefault(identity, Counter()).update(files - {identity})
+        self.added += 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled change: its features, its blast, the rules it saw and what followed."""
+
+    index: int
+    features: tuple[float, ...]
+    blast: BlastRadius
+    rules: dict[str, list[Coupling]]
+    followups: frozenset[str]
+    cases: tuple[Case, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One file of a held-out change given alone: its blast, rules, and the change's others."""
+
+    blast: BlastRadius
+    rules: dict[str, list[Coupling]]
+    actual: frozenset[str]
+
+
+def living_paths(record: ChangeRecord) -> list[str]:
+    """The files a change leaves in place."""
+    return [touch.path for touch in record.files if touch.status != "D"]
+
+
+def before_paths(record: ChangeRecord) -> list[str]:
+    """The names the change's files had before it (for looking up their history)."""
+    return [touch.old_path if touch.status == "R" and touch.old_path else touch.path
+            for touch in record.files if touch.status != "A"]
+
+
+class GraphWalk:
+    """The import graph at a training cut, then moved forward change by change."""
+
+    def __init__(self, repo: GitRepo, sha: str) -> None:
+        self.repo = repo
+        self.sha = sha
+        self.graph: ImportGraph = build_graph(read_source_files(repo, sha))
+        self.pagerank = nx.pagerank(self.graph.graph) if len(self.graph.graph) else {}
+
+    def move_to(self, sha: str) -> None:
+        """The graph at another commit, updated from the diff of the two trees."""
+        changed = read_change(self.repo, self.sha, sha)
+        if changed:
+            self.graph = update_graph(self.graph, changed, copy=False)
+            self.pagerank = nx.pagerank(self.graph.graph) if len(self.graph.graph) else {}
+        self.sha = sha
+
+
+def given_one(walk: GraphWalk, record: ChangeRecord, rules: Mapping[str, list[Coupling]],
+              ) -> tuple[Case, ...]:
+    """Each surviving file of a change of 2 to MAX_TRANSACTION_FILES files, given alone."""
+    files = [(t.path, t.old_path if t.status == "R" and t.old_path else t.path)
+             for t in record.files if t.status != "D"]
+    if not 2 <= len(files) <= MAX_TRANSACTION_FILES:
+        return ()
+    cases = []
+    for path, before in files:
+        own = {before: rules.get(before, [])}
+        cases.append(Case(blast_radius(walk.graph.graph, [path], own, pagerank=walk.pagerank),
+                          own, frozenset(p for p, _ in files) - {path}))
+    return tuple(cases)
+
+
+def build_rows(records: Sequence[ChangeRecord], cut: int, walk: GraphWalk,
+               ) -> tuple[list[Row], list[Row]]:
+    """Training rows (graph at the cut, labels known at the cut) and held-out rows (graph
+    just before each change, labels from the whole history)."""
+    train_labels = followup_files(records[:cut], as_of=records[cut - 1].time)
+    test_labels = followup_files(records, as_of=max(r.time for r in records))
+    past = past_impacts(records)
+    history = RunningCoupling()
+    train: list[Row] = []
+    test: list[Row] = []
+    for index, record in enumerate(records):
+        followups = train_labels[index] if index < cut else test_labels[index]
+        if index >= cut:
+            walk.move_to(records[index - 1].sha)
+        if followups is not None and 1 <= len(record.files) <= MAX_TRANSACTION_FILES:
+            rules = history.rules(before_paths(record))
+            blast = blast_radius(walk.graph.graph, living_paths(record), rules,
+                                 pagerank=walk.pagerank)
+            features = impact_features(
+                blast, rules, churn=sum(t.churn for t in record.files),
+                recent_changes=history.recent_changes(before_paths(record), record.time,
+                                                      WINDOW_DAYS), past_impact=past[index])
+            cases = given_one(walk, record, rules) if index >= cut else ()
+            row = Row(index, features, blast, rules, followups, cases)
+            (train if index < cut else test).append(row)
+        history.add(record)
+    return train, test
+
+
+def ranking(blast: BlastRadius, rules: Mapping[str, list[Coupling]], kind: str, limit: int,
+            rates: Mapping[int, float]) -> list[str]:
+    """The files the blast radius ranks, from imports and history, or one of them."""
+    if kind == "graph":
+        return rank_blast_files(blast, None, limit, rates)
+    if kind == "coupling":
+        return rank_blast_files(replace(blast, affected_files={}), rules, limit)
+    if kind == "blast (1/depth)":
+        return rank_blast_files(blast, rules, limit)
+    return rank_blast_files(blast, rules, limit, rates)
+
+
+def precision_table(cases: Sequence[tuple[BlastRadius, Mapping[str, list[Coupling]],
+                                          frozenset[str]]],
+                    rates: Mapping[int, float]) -> dict[str, dict[str, float]]:
+    """Mean P@k and R@k of each ranking over (blast, rules, files that did change) cases
+    that have files to find."""
+    scores: dict[str, dict[str, list[float]]] = {kind: {} for kind in RANKINGS}
+    for blast, rules, actual in cases:
+        if not actual:
+            continue
+        for kind in RANKINGS:
+            ranked = ranking(blast, rules, kind, max(KS), rates)
+            for k in KS:
+                precision, recall = precision_recall_at(ranked, set(actual), k)
+                scores[kind].setdefault(f"P@{k}", []).append(precision)
+                scores[kind].setdefault(f"R@{k}", []).append(recall)
+    return {kind: {m: statistics.fmean(v) for m, v in s.items()} for kind, s in scores.items()}
+
+
+def scoring_microseconds(model: ImpactModel, rows: Sequence[tuple[float, ...]],
+                         ) -> dict[str, float]:
+    """Mean time to score one change: the pure-Python trees, and XGBoost's inplace_predict."""
+    timer = time.perf_counter()
+    for features in rows:
+        model.score(features)
+    python = (time.perf_counter() - timer) / len(rows) * 1e6
+    timer = time.perf_counter()
+    for features in rows:
+        booster_margin(model.booster, np.asarray([features]))
+    return {"score() (µs)": python,
+            "booster_margin (µs)": (time.perf_counter() - timer) / len(rows) * 1e6}
+
+
+def metric_line(name: str, metrics: RegressionMetrics) -> str:
+    """One markdown table row of regression metrics."""
+    return f"| {name} | {metrics.rmse:.3f} | {metrics.mae:.3f} | {metrics.spearman:.3f} |"
+
+
+def print_report(name: str, metrics: ImpactMetrics, targets: np.ndarray,
+                 precision: dict[str, dict[str, dict[str, float]]],
+                 seconds: dict[str, float]) -> None:
+    """The markdown tables."""
+    print(f"\n### {name}: impact on the newest {metrics.test_rows} changes "
+          f"(trained on {metrics.train_rows}, {metrics.rounds} rounds)\n")
+    print(f"held-out target: mean {targets.mean():.2f}, sd {targets.std():.2f}, "
+          f"share 0: {(targets == 0).mean():.2f}\n")
+    print("| predictor | RMSE | MAE | Spearman |\n|---|---|---|---|")
+    print(metric_line("model (XGBoost)", metrics.model))
+    print(metric_line("training mean", metrics.mean_baseline))
+    print(metric_line("blast size on the scale", metrics.blast_baseline))
+    for title, table in precision.items():
+        print(f"\nfiles ranked by the blast radius against {title} (held-out changes):\n")
+        print("| ranking | P@5 | R@5 | P@10 | R@10 |\n|---|---|---|---|---|")
+        for kind, values in table.items():
+            print(f"| {kind} | " + " | ".join(f"{values[m]:.3f}"
+                                             for m in ("P@5", "R@5", "P@10", "R@10")) + " |")
+    print("\ntimes: " + ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()
+                                 if not k.endswith("(µs)")))
+    print("scoring one change: " + ", ".join(f"{k} {v:.0f}" for k, v in seconds.items()
+                                              if k.endswith("(µs)")))
+
+
+def main() -> None:
+    """Parse arguments, build the rows, train, evaluate, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", required=True, help="a git clone or bare mirror")
+    parser.add_argument("--db", required=True, help="the mined SQLite store")
+    parser.add_argument("--name", required=True, help="the repository's name in the store")
+    args = parser.parse_args()
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    store = FeatureStore(open_store(f"sqlite:///{args.db}"))
+    repository = store.repository_id(args.name)
+    if repository is None:
+        raise SystemExit(f"{args.name} is not in {args.db}")
+    records = store.change_records(repository)
+    cut = int(len(records) * (1 - TEST_SHARE))
+    seconds["load"] = time.perf_counter() - started
+    walk = GraphWalk(GitRepo(args.repo), records[cut - 1].sha)
+    seconds["graph"] = time.perf_counter() - started - sum(seconds.values())
+    train, test = build_rows(records, cut, walk)
+    seconds["rows"] = time.perf_counter() - started - sum(seconds.values())
+    rows = train + test
+    targets = np.array([len(r.followups) for r in rows], dtype=np.float64)
+    scaled = np.array([impact_scale(n) for n in targets])
+    model, metrics = train_impact_model(
+        [r.features for r in rows], scaled, [float(r.index) for r in rows],
+        TrainOptions(test_size=len(test) / len(rows)))
+    assert metrics.test_rows == len(test), "the split must be the cut"
+    seconds["train"] = time.perf_counter() - started - sum(seconds.values())
+    rates = depth_hit_rates([r.blast for r in train], [r.followups for r in train])
+    precision = {
+        "follow-up files (the label)": precision_table(
+            [(r.blast, r.rules, r.followups) for r in test], rates),
+        "same-commit co-changes, one file given": precision_table(
+            [(c.blast, c.rules, c.actual) for r in test for c in r.cases], rates)}
+    seconds["total"] = time.perf_counter() - started
+    seconds.update(scoring_microseconds(model, [r.features for r in test[:200]]))
+    print_report(args.name, metrics, scaled[len(train):], precision, seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,496 @@
+"""The impact score: how far a change reaches, 0–10, learned from what followed past changes.
+
+Label. The follow-up of a past change is the set of distinct other files changed by later
+commits that touch one of its files (followed across renames) within WINDOW_DAYS of it;
+commits over MAX_TRANSACTION_FILES files are mechanical (reformatting, licence headers) and
+are left out, as in logical coupling. WINDOW_DAYS = 30: a change's fallout (fixes, adapting
+callers, docs and tests) mostly lands within a release cycle, while a longer window mostly
+adds unrelated work on hot files. A change whose window is not over by the time its history
+ends (or by a training cut) has no label yet: it is censored, never counted as 0.
+
+Scale. impact_scale maps a file count n to 10·log2(1 + n) / log2(1 + SATURATION_FILES),
+capped at 10: every doubling of the follow-up adds the same step (10/6 ≈ 1.67), since one
+extra file matters more after 1 than after 40; SATURATION_FILES = 63 (score 10) is above the
+98th percentile of real changes' follow-ups (30 days: flask 36, requests 19, click 44 files)
+and near their maxima (70, 46, 66), so only the widest follow-ups saturate.
+The blast-radius baseline maps the unlearned blast size with the same scale.
+
+Features. A fixed vector from blast-radius facts (analyzers.blast.BlastRadius, plain data),
+the co-change rules of the changed files (analyzers.coupling), and two plain numbers of
+history known before the change. The model is an XGBoost regressor stored as its JSON text;
+one change is scored by walking the same trees with numpy (TreeArrays, equal to booster_margin
+to float32 rounding) because XGBoost's per-call overhead alone is most of a millisecond.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import spearmanr
+
+from analyzers.blast import MIN_COUPLING_CONFIDENCE, BlastRadius
+from analyzers.changes import ChangeRecord, FileIdentities
+from analyzers.coupling import MAX_TRANSACTION_FILES, Coupling
+from models.portable import (
+    booster_contributions,
+    booster_from_text,
+    booster_margin,
+    booster_to_text,
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+WINDOW_DAYS = 30
+DAY = 86_400
+# Commits in mining (topological) order may carry earlier times (rebases); a later commit is
+# looked at until it is this far past the window.
+CLOCK_SKEW_DAYS = 30
+SATURATION_FILES = 63
+# How many earlier changes of a change's files its past impact averages.
+PAST_CHANGES = 20
+MAX_IMPACT = 10.0
+MODEL_FORMAT = 1
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "changed_files", "churn", "recent_changes", "past_impact", "past_impact_changes",
+    "fan_in_sum", "fan_in_max", "fan_out_sum", "pagerank_max", "pagerank_sum",
+    "reach_depth1", "reach_depth2", "reach_all",
+    "components_reached", "components_by_imports", "components_by_history", "reach_mass",
+    "coupled_files", "coupled_confidence_sum", "coupled_confidence_max", "coupled_support_sum",
+    "affected_tests", "blast_files",
+)
+BLAST_SIZE_FEATURE = "blast_files"
+
+
+# ---------------------------------------------------------------------------- the label
+
+
+def impact_scale(files: float) -> float:
+    """A count of affected files on the 0–10 log scale (each doubling adds the same step)."""
+    if files <= 0:
+        return 0.0
+    return min(MAX_IMPACT, MAX_IMPACT * math.log2(1 + files) / math.log2(1 + SATURATION_FILES))
+
+
+def _touch_identities(records: Sequence[ChangeRecord],
+                      ) -> list[tuple[frozenset[int], dict[int, str]]]:
+    """Per change: the identities it touched, and its surviving files' paths by identity."""
+    identities = FileIdentities()
+    result = []
+    for record in records:
+        touched: set[int] = set()
+        living: dict[int, str] = {}
+        for touch in record.files:
+            identity = identities.touch(touch)
+            touched.add(identity)
+            if touch.status != "D":
+                living[identity] = touch.path
+        result.append((frozenset(touched), living))
+    return result
+
+
+def followup_files(records: Sequence[ChangeRecord], *, window_days: int = WINDOW_DAYS,
+                   as_of: int | None = None,
+                   max_transaction_files: int = MAX_TRANSACTION_FILES,
+                   ) -> list[frozenset[str] | None]:
+    """For each change of a history (mining order), the other files (one name per file, the
+    latest) that later commits touching its files changed within the window; None when the
+    window ends after as_of."""
+    touched = _touch_identities(records)
+    commits_of: dict[int, list[int]] = {}
+    for index, (identities, _) in enumerate(touched):
+        for identity in identities:
+            commits_of.setdefault(identity, []).append(index)
+    result: list[frozenset[str] | None] = []
+    for index, record in enumerate(records):
+        end = record.time + window_days * DAY
+        if as_of is not None and end > as_of:
+            result.append(None)
+            continue
+        own = touched[index][0]
+        later = _later_commits(records, commits_of, own, index, end)
+        files = {identity: path for j in sorted(later)
+                 if len(records[j].files) <= max_transaction_files
+                 for identity, path in touched[j][1].items() if identity not in own}
+        result.append(frozenset(files.values()))
+    return result
+
+
+def _later_commits(records: Sequence[ChangeRecord], commits_of: Mapping[int, list[int]],
+                   own: frozenset[int], index: int, end: int) -> set[int]:
+    """Commits after index, within the window's end, touching one of the identities."""
+    found: set[int] = set()
+    for identity in own:
+        positions = commits_of[identity]
+        for j in positions[bisect.bisect_right(positions, index):]:
+            if records[j].time > end + CLOCK_SKEW_DAYS * DAY:
+                break
+            if records[j].time <= end:
+                found.add(j)
+    return found
+
+
+def impact_targets(records: Sequence[ChangeRecord], *, window_days: int = WINDOW_DAYS,
+                   as_of: int | None = None) -> list[float | None]:
+    """The 0–10 impact target of each change of a history; None while not yet known."""
+    return [None if files is None else impact_scale(len(files))
+            for files in followup_files(records, window_days=window_days, as_of=as_of)]
+
+
+def past_impacts(records: Sequence[ChangeRecord], *, window_days: int = WINDOW_DAYS,
+                 last: int = PAST_CHANGES) -> list[tuple[float, int]]:
+    """For each change of a history, the mean impact target of up to `last` earlier changes
+    to its files whose windows were over when it was made (their follow-ups all lie in its
+    past), and how many there were."""
+    targets = impact_targets(records, window_days=window_days)
+    touched = _touch_identities(records)
+    commits_of: dict[int, list[int]] = {}
+    result: list[tuple[float, int]] = []
+    for index, record in enumerate(records):
+        known = record.time - window_days * DAY
+        earlier = sorted({j for identity in touched[index][0]
+                          for j in commits_of.get(identity, ())[-4 * last:]
+                          if records[j].time <= known}, reverse=True)[:last]
+        values = [targets[j] or 0.0 for j in earlier]
+        result.append((sum(values) / len(values) if values else 0.0, len(values)))
+        for identity in touched[index][0]:
+            commits_of.setdefault(identity, []).append(index)
+    return result
+
+
+def impact_target(change: ChangeRecord, later: Sequence[ChangeRecord], *,
+                  window_days: int = WINDOW_DAYS) -> float:
+    """The 0–10 impact target of one past change from the commits that came after it."""
+    files = followup_files([change, *later], window_days=window_days)[0]
+    return impact_scale(len(files or ()))
+
+
+# ---------------------------------------------------------------------------- features
+
+
+def coupled_confidence(blast: BlastRadius, coupling: Mapping[str, Sequence[Coupling]],
+                       ) -> dict[str, tuple[float, int]]:
+    """Files outside the change that its files' co-change rules point to: the strongest
+    confidence (at least MIN_COUPLING_CONFIDENCE) and the summed support."""
+    changed = {item.path for item in blast.changed}
+    strongest: dict[str, tuple[float, int]] = {}
+    for rules in coupling.values():
+        for rule in rules:
+            if rule.path in changed or rule.confidence < MIN_COUPLING_CONFIDENCE:
+                continue
+            confidence, support = strongest.get(rule.path, (0.0, 0))
+            strongest[rule.path] = (max(confidence, rule.confidence), support + rule.support)
+    return strongest
+
+
+def _depth_counts(blast: BlastRadius) -> tuple[float, float, float]:
+    depths = list(blast.affected_files.values())
+    return (float(sum(d <= 1 for d in depths)), float(sum(d <= 2 for d in depths)),
+            float(len(depths)))
+
+
+def impact_features(blast: BlastRadius, coupling: Mapping[str, Sequence[Coupling]] | None = None,
+                    *, churn: int = 0, recent_changes: int = 0,
+                    past_impact: tuple[float, int] = (0.0, 0)) -> tuple[float, ...]:
+    """The feature vector (FEATURE_NAMES order) of a change: blast-radius facts, co-change
+    rules of its files, its lines changed, how many commits touched its files in the
+    WINDOW_DAYS before it, and the mean impact of their earlier changes (past_impacts)."""
+    coupled = coupled_confidence(blast, coupling or {})
+    fan_in = [item.fan_in for item in blast.changed] or [0]
+    ranks = [item.pagerank for item in blast.changed] or [0.0]
+    values = {
+        "changed_files": len(blast.changed), "churn": churn, "recent_changes": recent_changes,
+        "past_impact": past_impact[0], "past_impact_changes": past_impact[1],
+        "fan_in_sum": sum(fan_in), "fan_in_max": max(fan_in),
+        "fan_out_sum": sum(item.fan_out for item in blast.changed),
+        "pagerank_max": max(ranks), "pagerank_sum": sum(ranks),
+        "components_reached": len(blast.components),
+        "components_by_imports": sum(c.import_depth is not None for c in blast.components),
+        "components_by_history": sum(c.coupled_confidence > 0 for c in blast.components),
+        "reach_mass": sum(c.reach for c in blast.components),
+        "coupled_files": len(coupled),
+        "coupled_confidence_sum": sum(conf for conf, _ in coupled.values()),
+        "coupled_confidence_max": max((conf for conf, _ in coupled.values()), default=0.0),
+        "coupled_support_sum": sum(support for _, support in coupled.values()),
+        "affected_tests": len(blast.affected_tests),
+        "blast_files": len(set(blast.affected_files) | coupled.keys()),
+    }
+    values.update(zip(("reach_depth1", "reach_depth2", "reach_all"), _depth_counts(blast),
+                      strict=True))
+    return tuple(float(values[name]) for name in FEATURE_NAMES)
+
+
+def depth_hit_rates(blasts: Sequence[BlastRadius], followups: Sequence[Collection[str]],
+                    ) -> dict[int, float]:
+    """For each reverse-import depth, the share of importers that far away that changed in a
+    change's follow-up commits, over past changes: turns depth into a probability."""
+    seen: Counter[int] = Counter()
+    hits: Counter[int] = Counter()
+    for blast, files in zip(blasts, followups, strict=True):
+        for path, depth in blast.affected_files.items():
+            seen[depth] += 1
+            hits[depth] += path in files
+    return {depth: hits[depth] / seen[depth] for depth in seen}
+
+
+def rank_blast_files(blast: BlastRadius, coupling: Mapping[str, Sequence[Coupling]] | None = None,
+                     limit: int = 10, depth_rates: Mapping[int, float] | None = None,
+                     ) -> list[str]:
+    """The files the blast radius expects to change next, best first: an importer at depth d
+    scores g = depth_rates[d] (1/d uncalibrated), a coupled file its confidence c, a file
+    with both 1 − (1 − g)(1 − c)."""
+    coupled = coupled_confidence(blast, coupling or {})
+    by_graph = {path: depth_rates.get(depth, 0.0) if depth_rates is not None else 1 / depth
+                for path, depth in blast.affected_files.items()}
+    score = {path: 1 - (1 - by_graph.get(path, 0.0)) * (1 - coupled.get(path, (0.0, 0))[0])
+             for path in by_graph.keys() | coupled.keys()}
+    return sorted(score, key=lambda path: (-score[path], path))[:limit]
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class TreeArrays:
+    """All trees of a single-output booster as flat arrays, walked together with numpy:
+    x < threshold goes left, a missing value the node's default way; a leaf points to itself
+    and holds its value."""
+
+    base: float
+    roots: NDArray[np.intp]
+    left: NDArray[np.intp]
+    right: NDArray[np.intp]
+    feature: NDArray[np.intp]
+    threshold: NDArray[np.float32]
+    default_left: NDArray[np.bool_]
+    leaf: NDArray[np.bool_]
+    value: NDArray[np.float32]
+
+    def margin(self, row: NDArray[np.float32]) -> float:
+        """The booster's raw output for one row."""
+        node = self.roots
+        missing = np.isnan(row)
+        any_missing = bool(missing.any())
+        while not self.leaf[node].all():
+            split = self.feature[node]
+            go_left = row[split] < self.threshold[node]
+            if any_missing:
+                go_left |= missing[split] & self.default_left[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.base + float(self.value[node].sum(dtype=np.float64))
+
+
+def trees_from_text(booster_text: str) -> TreeArrays:
+    """The trees of a single-output XGBoost JSON model as flat arrays, for scoring one row
+    without the library's per-call overhead (most of a millisecond)."""
+    learner = json.loads(booster_text)["learner"]
+    trees = learner["gradient_booster"]["model"]["trees"]
+    if str(learner["learner_model_param"].get("num_target", "1")) != "1" or any(
+            any(tree.get("split_type", ())) for tree in trees):
+        raise ValueError("only single-output boosters with numeric splits are scored here")
+    base = float(np.float32(str(learner["learner_model_param"]["base_score"]).strip("[]")))
+    roots: list[int] = []
+    left: list[int] = []
+    right: list[int] = []
+    feature: list[int] = []
+    threshold: list[float] = []
+    default_left: list[bool] = []
+    for tree in trees:
+        offset = len(left)
+        roots.append(offset)
+        for node, (lo, hi) in enumerate(zip(tree["left_children"], tree["right_children"],
+                                            strict=True)):
+            left.append(offset + node if lo == -1 else offset + lo)
+            right.append(offset + node if hi == -1 else offset + hi)
+        feature.extend(tree["split_indices"])
+        threshold.extend(tree["split_conditions"])
+        default_left.extend(bool(d) for d in tree["default_left"])
+    left_array = np.array(left, dtype=np.intp)
+    leaf = left_array == np.arange(len(left), dtype=np.intp)
+    values = np.array(threshold, dtype=np.float32)
+    return TreeArrays(base, np.array(roots, dtype=np.intp), left_array,
+                      np.array(right, dtype=np.intp), np.array(feature, dtype=np.intp),
+                      values, np.array(default_left, dtype=np.bool_), leaf,
+                      np.where(leaf, values, np.float32(0)))
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Why a change scored what it did: the model's base value and each feature's share."""
+
+    base: float
+    by_feature: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ImpactModel:
+    """A trained impact regressor: XGBoost JSON text and the features it takes, in order."""
+
+    booster_text: str
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    booster: Any = field(init=False, repr=False, compare=False)
+    trees: TreeArrays = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "booster", booster_from_text(self.booster_text))
+        object.__setattr__(self, "trees", trees_from_text(self.booster_text))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe form that loads without executing code."""
+        return {"format": MODEL_FORMAT, "kind": "impact", "feature_names": list(self.feature_names),
+                "booster": self.booster_text}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImpactModel:
+        """The model to_json gave; ValueError for another format or kind."""
+        if data.get("format") != MODEL_FORMAT or data.get("kind") != "impact":
+            raise ValueError(f"not an impact model of format {MODEL_FORMAT}")
+        return cls(str(data["booster"]), tuple(str(name) for name in data["feature_names"]))
+
+    def _rows(self, features: Sequence[float] | FloatArray) -> FloatArray:
+        rows = np.asarray(features, dtype=np.float64)
+        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+        if rows.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected {len(self.feature_names)} features, got {rows.shape[1]}")
+        return rows
+
+    def scores(self, features: Sequence[Sequence[float]] | FloatArray) -> FloatArray:
+        """The 0–10 impact of each row."""
+        margin = booster_margin(self.booster, self._rows(np.asarray(features, dtype=np.float64)))
+        return np.clip(margin, 0.0, MAX_IMPACT)
+
+    def score(self, features: Sequence[float]) -> float:
+        """The 0–10 impact of one change's feature vector (tens of microseconds)."""
+        if len(features) != len(self.feature_names):
+            raise ValueError(f"expected {len(self.feature_names)} features, got {len(features)}")
+        margin = self.trees.margin(np.asarray(features, dtype=np.float32))
+        return min(MAX_IMPACT, max(0.0, margin))
+
+    def contributions(self, features: Sequence[float]) -> Contributions:
+        """Exact TreeSHAP contributions of each feature to this change's raw score."""
+        values = booster_contributions(self.booster, self._rows(features))[0]
+        return Contributions(float(values[-1]),
+                             {name: float(v) for name, v in zip(self.feature_names, values[:-1],
+                                                                strict=True)})
+
+
+# ---------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Knobs of the impact regressor (small trees: a few thousand rows per repository)."""
+
+    test_size: float = 0.2
+    max_rounds: int = 400
+    early_stopping: int = 30
+    inner_validation: float = 0.2
+    max_depth: int = 4
+    learning_rate: float = 0.05
+    min_child_weight: float = 5.0
+    subsample: float = 0.8
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RegressionMetrics:
+    """Errors and rank agreement of predictions against the 0–10 target."""
+
+    rmse: float
+    mae: float
+    spearman: float
+
+
+@dataclass(frozen=True)
+class ImpactMetrics:
+    """The model against the baselines on the newest rows (never seen in training)."""
+
+    train_rows: int
+    test_rows: int
+    rounds: int
+    model: RegressionMetrics
+    mean_baseline: RegressionMetrics
+    blast_baseline: RegressionMetrics
+
+
+def regression_metrics(targets: FloatArray, predicted: FloatArray) -> RegressionMetrics:
+    """RMSE, MAE and Spearman's rho (0 when either side is constant)."""
+    errors = predicted - targets
+    constant = np.ptp(predicted) == 0 or np.ptp(targets) == 0
+    rho = 0.0 if constant else float(spearmanr(predicted, targets).statistic)
+    return RegressionMetrics(float(np.sqrt(np.mean(errors ** 2))), float(np.mean(np.abs(errors))),
+                             rho)
+
+
+def time_order_split(times: FloatArray, test_size: float) -> tuple[IntArray, IntArray]:
+    """Row indices of the older and the newest test_size share, by time (stable)."""
+    order = np.argsort(times, kind="stable")
+    cut = round(len(order) * (1 - test_size))
+    return order[:cut], order[cut:]
+
+
+def _params(options: TrainOptions, mean: float) -> dict[str, Any]:
+    return {"objective": "reg:squarederror", "eta": options.learning_rate,
+            "max_depth": options.max_depth, "min_child_weight": options.min_child_weight,
+            "subsample": options.subsample, "colsample_bytree": 0.8, "nthread": 1,
+            "seed": options.seed, "base_score": mean, "eval_metric": "rmse"}
+
+
+def best_rounds(features: FloatArray, targets: FloatArray, options: TrainOptions) -> int:
+    """The number of boosting rounds that did best on the newest share of the training rows."""
+    import xgboost  # noqa: PLC0415  (loaded only by training)
+
+    cut = int(len(targets) * (1 - options.inner_validation))
+    if cut < 10 or len(targets) - cut < 5:
+        return min(options.max_rounds, 100)
+    fit = xgboost.DMatrix(features[:cut], label=targets[:cut])
+    held = xgboost.DMatrix(features[cut:], label=targets[cut:])
+    booster = xgboost.train(_params(options, float(np.mean(targets[:cut]))), fit,
+                            options.max_rounds, evals=[(held, "held")],
+                            early_stopping_rounds=options.early_stopping, verbose_eval=False)
+    return int(booster.best_iteration) + 1
+
+
+def fit_impact_model(features: FloatArray, targets: FloatArray, rounds: int,
+                     options: TrainOptions = TrainOptions()) -> ImpactModel:
+    """An impact model fitted on rows in time order (columns named FEATURE_NAMES when they
+    are that many, f0, f1, … otherwise)."""
+    import xgboost  # noqa: PLC0415
+
+    booster = xgboost.train(_params(options, float(np.mean(targets))),
+                            xgboost.DMatrix(features, label=targets), rounds)
+    names = FEATURE_NAMES if features.shape[1] == len(FEATURE_NAMES) else tuple(
+        f"f{i}" for i in range(features.shape[1]))
+    return ImpactModel(booster_to_text(booster), names)
+
+
+def train_impact_model(features: Sequence[Sequence[float]] | FloatArray,
+                       targets: Sequence[float] | FloatArray, times: Sequence[float] | FloatArray,
+                       options: TrainOptions = TrainOptions(),
+                       ) -> tuple[ImpactModel, ImpactMetrics]:
+    """Fit on the older rows, report on the newest test_size share against the training mean
+    and the blast size on the target's scale; rounds chosen on the training rows alone."""
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64)
+    train, test = time_order_split(np.asarray(times, dtype=np.float64), options.test_size)
+    if len(train) < 2 or len(test) < 1:
+        raise ValueError(f"too few rows to train and test: {len(y)}")
+    rounds = best_rounds(x[train], y[train], options)
+    model = fit_impact_model(x[train], y[train], rounds, options)
+    blast_column = (model.feature_names.index(BLAST_SIZE_FEATURE)
+                    if BLAST_SIZE_FEATURE in model.feature_names else None)
+    blast = np.array([impact_scale(v) for v in x[test, blast_column]]
+                     if blast_column is not None else np.zeros(len(test)))
+    return model, ImpactMetrics(
+        len(train), len(test), rounds, regression_metrics(y[test], model.scores(x[test])),
+        regression_metrics(y[test], np.full(len(test), float(np.mean(y[train])))),
+        regression_metrics(y[test], blast))
