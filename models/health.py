@@ -32,11 +32,13 @@ def component_matrix(scores: FloatArray) -> FloatArray:
     return np.column_stack([np.log(clipped / (1 - clipped)), scores[:, 2], scores[:, 3] / 10.0])
 
 
-def fit_logistic(x: FloatArray, labels: IntArray, seed: int) -> tuple[FloatArray, float]:
-    """Coefficients and intercept of a balanced logistic regression."""
+def fit_logistic(x: FloatArray, labels: IntArray, seed: int,
+                 balanced: bool = True) -> tuple[FloatArray, float]:
+    """Coefficients and intercept of a logistic regression (classes balanced by default)."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
-    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)
+    model = LogisticRegression(class_weight="balanced" if balanced else None, max_iter=1000,
+                               random_state=seed)
     model.fit(x, labels)
     return np.asarray(model.coef_[0], dtype=np.float64), float(model.intercept_[0])
 
@@ -54,8 +56,9 @@ def bootstrap_fits(x: FloatArray, labels: IntArray, seed: int) -> FloatArray:
 
 
 def platt(raw: FloatArray, labels: IntArray) -> tuple[float, float]:
-    """Slope and intercept mapping raw log-odds to calibrated log-odds."""
-    coef, intercept = fit_logistic(raw.reshape(-1, 1), labels, 0)
+    """Slope and intercept mapping raw log-odds to calibrated log-odds (unweighted, so the
+    probabilities keep the real share of bug-inducing changes)."""
+    coef, intercept = fit_logistic(raw.reshape(-1, 1), labels, 0, balanced=False)
     return float(coef[0]), intercept
 
 

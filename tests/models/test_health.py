@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from models.health import HealthModel, fit_health_model
-from models.metrics import roc_auc
+from models.metrics import expected_calibration_error, roc_auc
 
 
 def components(n_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Component scores where risk and anomaly carry signal and bug and impact carry none."""
     rng = np.random.default_rng(seed)
-    labels = (rng.random(n_rows) < 0.3).astype(np.int64)
+    labels = (rng.random(n_rows) < 0.1).astype(np.int64)
     risk = np.clip(0.25 + 0.3 * labels + rng.normal(0, 0.15, n_rows), 0.01, 0.99)
     bug = rng.uniform(0.01, 0.99, n_rows)
     anomaly = np.clip(-0.2 + 0.3 * labels + rng.normal(0, 0.3, n_rows), -1, 1)
@@ -25,7 +25,8 @@ def test_health_ranks_changes_and_round_trips() -> None:
     model = HealthModel.from_json(fit_health_model(scores[:1500], labels[:1500]).to_json())
     p = model.probability(scores[1500:])
     assert roc_auc(labels[1500:], p) > 0.8
-    assert abs(p.mean() - labels[1500:].mean()) < 0.05
+    assert abs(p.mean() - labels[1500:].mean()) < 0.03
+    assert expected_calibration_error(labels[1500:], p) < 0.05
     result = model.score({"risk": 0.9, "bug": 0.5, "anomaly": 0.6, "impact": 3.0})
     assert result.health < model.score({"risk": 0.1, "bug": 0.5, "anomaly": -0.5,
                                         "impact": 3.0}).health
