@@ -116,7 +116,8 @@ def train(settings: Settings, data_paths: tuple[Path, ...], repository: str | No
     store = open_store(settings.store_url) if repository or register else None
     data = read_training_data(store, data_paths, repository, target, time_column,
                               parse_features(features), label_time_column)
-    tuned = tuned_params(data, test_size, tune_seconds) if tune_seconds else None
+    tuned = (tuned_params(data, test_size, tune_seconds) if tune_seconds is not None
+             else None)
     options = TrainingOptions(test_size=test_size, xgboost_params=tuned)
     result = train_and_evaluate(data, options)
     registry = ModelRegistry(store) if store is not None else None

@@ -88,3 +88,15 @@ def test_training_is_logged_to_mlflow(csv_path: Path, tmp_path: Path,
     logged = mlflow.tracking.MlflowClient(tracking_uri=tracking).get_run(report["mlflow_run"])
     assert logged.data.metrics["auc"] == pytest.approx(report["auc"])
     assert logged.data.tags["diffrisk.kind"] == "risk"
+
+
+def test_tune_feeds_the_tuned_hyperparameters_to_training(csv_path: Path,
+                                                          sqlite_url: str) -> None:
+    result = run(sqlite_url, "train", "--data", str(csv_path), "--tune", "3", "--register",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(run(sqlite_url, "models", "show", "1.0.0").output)
+    tuned = shown["hyperparameters"]["xgboost_params"]
+    assert {"max_depth", "learning_rate", "n_estimators"} <= set(tuned)
+    refused = run(sqlite_url, "train", "--data", str(csv_path), "--tune", "0")
+    assert refused.exit_code == 2 and "positive number of seconds" in refused.output
