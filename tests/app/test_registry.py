@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
+from app.model_choice import active_risk_model
 from app.storage.database import open_store
 from app.storage.registry import (
     ModelRegistry,
@@ -18,6 +20,7 @@ from app.storage.registry import (
     validation_problems,
 )
 from app.storage.schema import ModelVersion, Repository
+from models.shipped import shipped_risk_model
 
 
 @pytest.fixture
@@ -121,3 +124,20 @@ def test_version_and_validation_rules() -> None:
     assert next_version(None, ["a"]) == "1.0.0"
     assert validation_problems({"auc": float("nan"), "n_test": 100}) == ["no held-out auc"]
     assert validation_problems({"auc": 0.8, "n_test": 100}) == []
+
+
+def test_a_repository_uses_the_shipped_model_until_its_own_is_promoted(engine: Engine) -> None:
+    shipped = shipped_risk_model()
+    assert shipped is not None, "the package ships a cross-project risk model"
+    registry = ModelRegistry(engine)
+    model, label = active_risk_model(registry, "demo")
+    assert label.startswith("shipped cross-project risk@1.")
+    own = Registration("risk", "stack", shipped.to_json(), {"auc": 0.8, "n_test": 100}, {},
+                       list(shipped.features), "cd" * 32, (1, 2), (2, 3),
+                       {"against": "the shipped model", "against_version": "shipped-1.0.0",
+                        "candidate": 0.8, "baseline": 0.75})
+    registry.promote("demo", "risk", registry.register("demo", own).version)
+    model, label = active_risk_model(registry, "demo")
+    assert label == "demo risk@1.0.0"
+    row = np.zeros((1, len(model.inputs)))
+    assert model.score(row) == pytest.approx(shipped.score(row))
