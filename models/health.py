@@ -96,11 +96,13 @@ class HealthModel:
         return np.asarray(1 / (1 + np.exp(-(self.slope * raw + self.offset))), dtype=np.float64)
 
     def confidence(self, scores: FloatArray) -> FloatArray:
-        """1 − the bootstrap 90% interval width of p, times the share of components present."""
+        """1 − the bootstrap 90% interval width of p (its 5th to 95th ranked refit), times the
+        share of components present."""
         x = self.standardized(scores)
         raw = x @ self.bootstrap[:, :-1].T + self.bootstrap[:, -1]
         spread = 1 / (1 + np.exp(-(self.slope * raw + self.offset)))
-        width = np.quantile(spread, 0.95, axis=1) - np.quantile(spread, 0.05, axis=1)
+        ranked = np.sort(spread, axis=1)
+        width = ranked[:, int(0.95 * (BOOTSTRAPS - 1))] - ranked[:, int(0.05 * (BOOTSTRAPS - 1))]
         present = 1 - np.isnan(scores).mean(axis=1)
         return np.asarray(np.clip(1 - width, 0, 1) * present, dtype=np.float64)
 

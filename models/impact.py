@@ -25,7 +25,6 @@ to float32 rounding) because XGBoost's per-call overhead alone is most of a mill
 from __future__ import annotations
 
 import bisect
-import json
 import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -40,10 +39,12 @@ from analyzers.blast import MIN_COUPLING_CONFIDENCE, BlastRadius
 from analyzers.changes import ChangeRecord, FileIdentities
 from analyzers.coupling import MAX_TRANSACTION_FILES, Coupling
 from models.portable import (
+    TreeArrays,
     booster_contributions,
     booster_from_text,
     booster_margin,
     booster_to_text,
+    trees_from_text,
 )
 
 FloatArray = NDArray[np.float64]
@@ -259,68 +260,6 @@ def rank_blast_files(blast: BlastRadius, coupling: Mapping[str, Sequence[Couplin
 # ---------------------------------------------------------------------------- the model
 
 
-@dataclass(frozen=True)
-class TreeArrays:
-    """All trees of a single-output booster as flat arrays, walked together with numpy:
-    x < threshold goes left, a missing value the node's default way; a leaf points to itself
-    and holds its value."""
-
-    base: float
-    roots: NDArray[np.intp]
-    left: NDArray[np.intp]
-    right: NDArray[np.intp]
-    feature: NDArray[np.intp]
-    threshold: NDArray[np.float32]
-    default_left: NDArray[np.bool_]
-    leaf: NDArray[np.bool_]
-    value: NDArray[np.float32]
-
-    def margin(self, row: NDArray[np.float32]) -> float:
-        """The booster's raw output for one row."""
-        node = self.roots
-        missing = np.isnan(row)
-        any_missing = bool(missing.any())
-        while not self.leaf[node].all():
-            split = self.feature[node]
-            go_left = row[split] < self.threshold[node]
-            if any_missing:
-                go_left |= missing[split] & self.default_left[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.base + float(self.value[node].sum(dtype=np.float64))
-
-
-def trees_from_text(booster_text: str) -> TreeArrays:
-    """The trees of a single-output XGBoost JSON model as flat arrays, for scoring one row
-    without the library's per-call overhead (most of a millisecond)."""
-    learner = json.loads(booster_text)["learner"]
-    trees = learner["gradient_booster"]["model"]["trees"]
-    if str(learner["learner_model_param"].get("num_target", "1")) != "1" or any(
-            any(tree.get("split_type", ())) for tree in trees):
-        raise ValueError("only single-output boosters with numeric splits are scored here")
-    base = float(np.float32(str(learner["learner_model_param"]["base_score"]).strip("[]")))
-    roots: list[int] = []
-    left: list[int] = []
-    right: list[int] = []
-    feature: list[int] = []
-    threshold: list[float] = []
-    default_left: list[bool] = []
-    for tree in trees:
-        offset = len(left)
-        roots.append(offset)
-        for node, (lo, hi) in enumerate(zip(tree["left_children"], tree["right_children"],
-                                            strict=True)):
-            left.append(offset + node if lo == -1 else offset + lo)
-            right.append(offset + node if hi == -1 else offset + hi)
-        feature.extend(tree["split_indices"])
-        threshold.extend(tree["split_conditions"])
-        default_left.extend(bool(d) for d in tree["default_left"])
-    left_array = np.array(left, dtype=np.intp)
-    leaf = left_array == np.arange(len(left), dtype=np.intp)
-    values = np.array(threshold, dtype=np.float32)
-    return TreeArrays(base, np.array(roots, dtype=np.intp), left_array,
-                      np.array(right, dtype=np.intp), np.array(feature, dtype=np.intp),
-                      values, np.array(default_left, dtype=np.bool_), leaf,
-                      np.where(leaf, values, np.float32(0)))
 
 
 @dataclass(frozen=True)
@@ -372,7 +311,7 @@ class ImpactModel:
         """The 0–10 impact of one change's feature vector (tens of microseconds)."""
         if len(features) != len(self.feature_names):
             raise ValueError(f"expected {len(self.feature_names)} features, got {len(features)}")
-        margin = self.trees.margin(np.asarray(features, dtype=np.float32))
+        margin = float(self.trees.margins(np.asarray(features, dtype=np.float64)[None, :])[0])
         return min(MAX_IMPACT, max(0.0, margin))
 
     def contributions(self, features: Sequence[float]) -> Contributions:

@@ -22,11 +22,12 @@ from models.explain import Explanation, explain
 from models.features import add_derived, signed_log1p
 from models.portable import (
     OnnxScorer,
+    TreeArrays,
     booster_contributions,
     booster_from_text,
-    booster_margin,
     booster_to_text,
     onnx_to_text,
+    trees_from_text,
 )
 
 FloatArray = NDArray[np.float64]
@@ -99,9 +100,14 @@ class BoosterPart:
         """The loaded booster (loaded once, on first use)."""
         return booster_from_text(self.text)
 
+    @cached_property
+    def trees(self) -> TreeArrays:
+        """The booster's trees as arrays, walked with numpy (no per-call library overhead)."""
+        return trees_from_text(self.text)
+
     def log_odds(self, features: FloatArray) -> FloatArray:
         """The booster's margin: its log-odds."""
-        return booster_margin(self.booster, features)
+        return self.trees.margins(features)
 
     def contributions(self, features: FloatArray) -> FloatArray:
         """TreeSHAP contributions to the margin, then the bias column."""
