@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from app.cli_support import reports_errors
+from app.file_models_run import FILE_KINDS, file_model_registration
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
@@ -101,18 +102,25 @@ def result_table(result: TrainingResult) -> str:
                    "cross-project model).")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as JSON (.json.gz compresses it).")
+@click.option("--kind", type=click.Choice(["risk", *FILE_KINDS]), default="risk",
+              show_default=True,
+              help="risk: per change; bug: per file, fix within 7/15/30 days; file_risk: per "
+                   "file change (bug and file_risk need --repository).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 @reports_errors
 def train(settings: Settings, data_paths: tuple[Path, ...], repository: str | None,
           target: str, time_column: str, features: str | None, test_size: float,
           label_time_column: str | None, tune_seconds: float | None, register: bool,
-          save_path: Path | None, as_json: bool) -> None:
+          save_path: Path | None, kind: str, as_json: bool) -> None:
     """Train on the past, choose by time-series CV, report calibrated metrics on the future."""
     # Imported here: scikit-learn and XGBoost take a second to load, which no other command
     # should pay at start-up.
     from models.training import TrainingOptions, train_and_evaluate  # noqa: PLC0415
 
+    if kind != "risk":
+        train_file_model(settings, repository, kind, data_paths, register, save_path, as_json)
+        return
     store = open_store(settings.store_url) if repository or register else None
     data = read_training_data(store, data_paths, repository, target, time_column,
                               parse_features(features), label_time_column)
@@ -138,6 +146,33 @@ def train(settings: Settings, data_paths: tuple[Path, ...], repository: str | No
                                              f"risk {repository or 'cross-project'}")
     click.echo(json.dumps(output, indent=2) if as_json else
                result_table(result) + extra_lines(output))
+
+
+def train_file_model(settings: Settings, repository: str | None, kind: str,
+                     data_paths: tuple[Path, ...], register: bool, save_path: Path | None,
+                     as_json: bool) -> None:
+    """Train, compare, save and register a file-level model of a mined repository."""
+    if repository is None or data_paths:
+        raise click.UsageError(f"--kind {kind} learns from a mined repository: give "
+                               "--repository NAME and no --data")
+    engine = open_store(settings.store_url)
+    registry = ModelRegistry(engine)
+    record = file_model_registration(FeatureStore(engine), registry, repository, kind)
+    output: dict[str, Any] = {**record.metrics, "kind": kind, "comparison": record.comparison}
+    if save_path is not None:
+        save_model(record.model, save_path)
+    if register:
+        entry = registry.register(repository, record)
+        output["registered"] = {"kind": entry.kind, "version": entry.version,
+                                "status": entry.status}
+    if as_json:
+        click.echo(json.dumps(output, indent=2))
+        return
+    lines = [f"{kind:12} auc {output['auc']:.3f} on {int(output['n_test'])} held-out rows"]
+    lines += [f"{horizon:>12} auc {m['auc']:.3f}, pr_auc {m['pr_auc']:.3f}, "
+              f"recall_at_top20 {m['recall_at_top20']:.3f}"
+              for horizon, m in output.get("horizons", {}).items()]
+    click.echo("\n".join(lines) + extra_lines(output))
 
 
 def read_training_data(store: Engine | None, data_paths: tuple[Path, ...],

@@ -170,6 +170,22 @@ class FeatureStore:
                                     int(t.features["la"] + t.features["ld"])) for t in touches)))
         return records
 
+    def szz_links(self, repository_id: int) -> list[tuple[str, str, str, int]]:
+        """Every SZZ link: (fix sha, inducing sha, blamed path, when it became known)."""
+        query = select(SzzLink.fix_sha, SzzLink.inducing_sha, SzzLink.path,
+                       SzzLink.known_at).where(SzzLink.repository_id == repository_id)
+        with self.engine.connect() as conn:
+            return [(a, b, c, int(d)) for a, b, c, d in conn.execute(query)]
+
+    def file_features(self, repository_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+        """(sha, path) → the mined features of that file change."""
+        query = select(Commit.sha, FileChange.path, FileChange.features).join(
+            FileChange, FileChange.commit_id == Commit.id).where(
+            Commit.repository_id == repository_id,
+            Commit.extractor_version == EXTRACTOR_VERSION)
+        with self.engine.connect() as conn:
+            return {(sha, path): dict(features) for sha, path, features in conn.execute(query)}
+
     def stats(self, repository_id: int) -> StoreStats:
         """What the store holds for a repository."""
         current = and_(Commit.repository_id == repository_id,
