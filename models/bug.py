@@ -37,6 +37,7 @@ from models.portable import (
     booster_from_text,
     booster_margin,
     booster_to_text,
+    fast_margins,
     trees_from_text,
 )
 from models.training import fit_calibrator
@@ -115,7 +116,8 @@ class BoostedScorer:
 
     def probabilities(self, features: FloatArray) -> FloatArray:
         """Calibrated probabilities of the rows."""
-        return sigmoid(self.slope * self.trees.margins(features) + self.intercept)
+        margins = fast_margins(self.trees, self.booster, features)
+        return sigmoid(self.slope * margins + self.intercept)
 
     def contributions(self, features: FloatArray) -> FloatArray:
         """Exact TreeSHAP contributions of each feature to the margin (bias column dropped)."""

@@ -82,6 +82,18 @@ def array(values: list[float | None]) -> FloatArray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
+# Up to this many rows, walking the trees with numpy beats XGBoost's per-call overhead
+# (1 row: 0.05 ms against 0.41 ms); above it XGBoost's own loop wins (50 rows: 0.64 against 0.42).
+SMALL_BATCH = 8
+
+
+def fast_margins(trees: TreeArrays, booster: Any, features: FloatArray) -> FloatArray:
+    """A booster's margins: its trees walked with numpy for a few rows, XGBoost for many."""
+    if len(features) <= SMALL_BATCH:
+        return trees.margins(features)
+    return booster_margin(booster, features)
+
+
 @dataclass(frozen=True)
 class TreeArrays:
     """All trees of a single-output XGBoost model as flat arrays, walked together with numpy

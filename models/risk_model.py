@@ -26,6 +26,7 @@ from models.portable import (
     booster_contributions,
     booster_from_text,
     booster_to_text,
+    fast_margins,
     onnx_to_text,
     trees_from_text,
 )
@@ -107,7 +108,7 @@ class BoosterPart:
 
     def log_odds(self, features: FloatArray) -> FloatArray:
         """The booster's margin: its log-odds."""
-        return self.trees.margins(features)
+        return fast_margins(self.trees, self.booster, features)
 
     def contributions(self, features: FloatArray) -> FloatArray:
         """TreeSHAP contributions to the margin, then the bias column."""

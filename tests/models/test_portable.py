@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from xgboost import XGBClassifier, XGBRegressor
 
-from models.portable import booster_from_text, booster_margin, booster_to_text, trees_from_text
+from models.portable import (
+    booster_from_text,
+    booster_margin,
+    booster_to_text,
+    fast_margins,
+    trees_from_text,
+)
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
@@ -22,3 +28,7 @@ def test_walked_trees_equal_the_booster(kind: str) -> None:
     walked = trees_from_text(text).margins(rows)
     assert np.allclose(walked, booster_margin(booster_from_text(text), rows), atol=1e-5)
     assert walked.std() > 0.1
+    booster = booster_from_text(text)
+    for count in (1, 3, 50):
+        assert np.allclose(fast_margins(trees_from_text(text), booster, rows[:count]),
+                           walked[:count], atol=1e-5)
