@@ -48,6 +48,32 @@ RECOMMENDATIONS: dict[str, str] = {
     "ntest": "Add or update tests with this change.",
     "nconfig": "Build and configuration changes break easily: run the full CI matrix.",
 }
+PHRASES.update({
+    "prior_changes": "earlier changes to this file", "changes_30d": "changes to this file in "
+    "the last 30 days", "changes_90d": "changes to this file in the last 90 days",
+    "prior_fixes": "bug fixes to this file so far", "fixes_90d": "bug fixes to this file in the "
+    "last 90 days", "days_since_fix": "days since this file's last bug fix",
+    "authors_90d": "people who changed this file in the last 90 days",
+    "churn_now": "lines this change touches in the file", "reach_all": "files that import the "
+    "changed files, directly or not", "reach_depth1": "files that import the changed files "
+    "directly", "components_reached": "components the change reaches",
+    "coupled_files": "files that usually change together with these", "affected_tests": "tests "
+    "that reach the changed files", "blast_files": "files in the blast radius",
+    "past_impact": "follow-up changes after earlier changes to these files"})
+RECOMMENDATIONS.update({
+    "fixes_90d": "This file needed fixes recently: add a regression test with the change.",
+    "prior_fixes": "This file has needed many fixes: add tests for the changed behaviour.",
+    "changes_90d": "This file is changing fast: ask its recent authors to review.",
+    "changes_30d": "This file is changing fast: ask its recent authors to review.",
+    "authors_90d": "Many people are changing this file: ask its recent authors to review.",
+    "churn_now": SIZE,
+    "reach_all": "Many files depend on this change: run their tests and tell their owners.",
+    "reach_depth1": "Many files import the changed code: run their tests and tell their owners.",
+    "components_reached": "The change reaches several components: ask their owners to review.",
+    "coupled_files": "Files that usually change together with these are not in the change: "
+                     "check whether they need updating.",
+    "past_impact": "Earlier changes here needed follow-up work: plan for it.",
+})
 TOP_FACTORS = 3
 
 
@@ -118,3 +144,30 @@ def recommendations(factors: Sequence[Factor],
         if factor.contribution > 0 and text and text not in advice:
             advice.append(text)
     return tuple(advice)
+
+
+def share_sentence(name: str, value: float, typical: float | None, share: float,
+                   what: str) -> str:
+    """'Bug fixes to this file in the last 90 days is 3 (typical here: 0): raises the bug
+    score (+0.42)' — for scores whose contributions are not log-odds of the shown value."""
+    phrase = PHRASES.get(name, name.replace("_", " "))
+    usual = "" if typical is None or np.isnan(typical) else f" (typical here: {number(typical)})"
+    verb = "raises" if share > 0 else "lowers"
+    return f"{phrase[0].upper()}{phrase[1:]} is {number(value)}{usual}: {verb} the {what} " \
+           f"({share:+.2f})"
+
+
+def explain_shares(names: Sequence[str], values: Sequence[float], shares: Sequence[float],
+                   what: str, score: float, typical: Sequence[float] | None = None,
+                   limit: int = TOP_FACTORS) -> Explanation:
+    """The factors of any score from its per-feature shares (TreeSHAP margins, occlusion
+    deltas, meta-learner terms), in words, and the recommendations of those that raise it."""
+    array = np.asarray(shares, dtype=np.float64)
+    order = [i for i in np.argsort(-np.abs(array), kind="stable") if array[i] != 0][:limit]
+    factors = tuple(
+        Factor(names[i], float(values[i]), np.nan if typical is None else float(typical[i]),
+               float(array[i]), share_sentence(names[i], float(values[i]),
+                                               None if typical is None else float(typical[i]),
+                                               float(array[i]), what))
+        for i in order)
+    return Explanation(score, factors, recommendations(factors))
