@@ -39,6 +39,9 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except EXPECTED_ERRORS as exc:
             fail(str(exc))
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(f"cannot use{where}: {exc.strerror or exc}; check the path and its permissions")
         except KeyboardInterrupt:
             fail("interrupted: nothing was stored by this run; run it again", EXIT_INTERRUPTED)
         return None

@@ -100,3 +100,11 @@ def test_tune_feeds_the_tuned_hyperparameters_to_training(csv_path: Path,
     assert {"max_depth", "learning_rate", "n_estimators"} <= set(tuned)
     refused = run(sqlite_url, "train", "--data", str(csv_path), "--tune", "0")
     assert refused.exit_code == 2 and "positive number of seconds" in refused.output
+
+
+def test_an_unwritable_output_is_one_line(csv_path: Path, sqlite_url: str) -> None:
+    result = run(sqlite_url, "train", "--data", str(csv_path), "--save", "/proc/none/m.json")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: cannot use /proc/none: No such file or directory; check the path and its "
+        "permissions"]
