@@ -232,10 +232,22 @@ def float32_at_most(threshold: float) -> float:
     return float(rounded)
 
 
+def node_depths(left: NDArray[np.intp], right: NDArray[np.intp]) -> FloatArray:
+    """Edges from the root to each node of a tree given by its children arrays (−1: none)."""
+    depths = np.zeros(len(left), dtype=np.float64)
+    for node in range(len(left)):  # children always come after their parent
+        for child in (left[node], right[node]):
+            if child >= 0:
+                depths[child] = depths[node] + 1.0
+    return depths
+
+
 def leaf_path_lengths(forest: Any, tree_index: int) -> FloatArray:
-    """Per node of one tree: the path length a row ending there gets (depth + c(leaf size))."""
-    return np.asarray(forest._decision_path_lengths[tree_index]
-                      + forest._average_path_length_per_tree[tree_index] - 1.0,
+    """Per node of one tree: the path length a row ending there gets (depth + c(node size)),
+    from the public tree structure."""
+    tree = forest.estimators_[tree_index].tree_
+    sizes = [average_path_length(float(n)) for n in tree.n_node_samples]
+    return np.asarray(node_depths(tree.children_left, tree.children_right) + np.array(sizes),
                       dtype=np.float64)
 
 
