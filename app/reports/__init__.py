@@ -1,0 +1,1 @@
+"""Report renderers: the analysis result as JSON, markdown, SARIF and HTML."""
