@@ -181,7 +181,8 @@ def test_details_go_before_the_rows() -> None:
         rows, details = len(file_rows(markdown)), "<details>" in markdown
         assert len(markdown) <= limit
         assert rows == 3 or not details, "rows went before the details"
-        assert left_out(markdown) == (204 - rows - (201 if details else 0), 204)
+        if markdown != full:
+            assert left_out(markdown) == (204 - rows - (201 if details else 0), 204)
         seen.add((rows > 0, details))
     assert seen == {(True, True), (True, False), (False, False)}
 
