@@ -60,6 +60,20 @@ ensure_server_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 </dev/null
 }
 
+# Installs Debian's chromium for the HTML report's browser tests when it is missing (root only;
+# otherwise those tests skip and say how to install it).
+ensure_browser() {
+    command -v chromium >/dev/null && return 0
+    if ((EUID != 0)); then
+        log "chromium is missing: the HTML report's browser tests will skip (apt-get install chromium)"
+        return 0
+    fi
+    log "installing chromium from Debian's packages"
+    apt-get update -q >&2 </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2 </dev/null ||
+        log "chromium did not install: the HTML report's browser tests will skip"
+}
+
 # wait_until SECONDS PID COMMAND...: poll COMMAND until it succeeds; fail if PID dies or time runs out.
 wait_until() {
     local deadline=$(( $(millis) + $1 * 1000 )) pid=$2
