@@ -22,7 +22,7 @@ from analyzers.catalogue import EXTRACTOR_VERSION
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
 from app.storage.schema import Commit, FileChange, SzzLink
-from models.bug import BUG_OPTIONS, BoostOptions, BugData, bug_split, build_bug_data, train_bug_on
+from models.bug import BUG_OPTIONS, BugData, bug_split, build_bug_data, train_bug_on
 from models.file_history import FILE_HISTORY_FEATURES
 from models.file_risk import (
     FILE_RISK_FEATURES,
@@ -33,6 +33,7 @@ from models.file_risk import (
     file_risk_split,
     train_file_risk_on,
 )
+from models.file_scorers import BoostOptions
 from models.metrics import IntArray, pr_auc, recall_at_top, roc_auc
 from models.portable import FloatArray
 

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from analyzers.changes import ChangeRecord
-from models.bug import BoostOptions, EnsembleScorer, fit_ensemble, holdout_metrics
 from models.dataset import Dataset
 from models.file_history import FILE_HISTORY_FEATURES, FileHistory, FileRow
+from models.file_scorers import BoostOptions, EnsembleScorer, fit_ensemble, holdout_metrics
 from models.latency import DEFAULT_QUANTILE, labels_as_of
 from models.metrics import IntArray
 from models.portable import FloatArray

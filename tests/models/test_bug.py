@@ -13,11 +13,9 @@ from analyzers.changes import ChangeRecord, FileTouch
 from models.bug import (
     BUG_OPTIONS,
     BugModel,
-    LinearScorer,
     bug_features,
     bug_split,
     build_bug_data,
-    fit_linear,
     fix_within,
     train_bug_model,
 )
@@ -29,6 +27,7 @@ from models.file_history import (
     history_as_of,
     replay,
 )
+from models.file_scorers import LinearScorer, fit_linear
 from models.metrics import roc_auc
 
 T0 = 1_600_000_000
