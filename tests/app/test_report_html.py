@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.reports.html import CSP, NO_HISTORY_NOTE, PLOT_TITLES, render_html, write_html
+from app.reports.html import CSP, render_html, write_html
+from app.reports.plots import NO_HISTORY_NOTE, PLOT_TITLES
 from app.reports.result import AnalysisResult, Component, FileResult, Finding, Score
 from tests.browser import HOW_TO_INSTALL, PageLoad, chromium, load_page
 from tests.report_samples import sample_result
