@@ -42,20 +42,16 @@ from analyzers.sourcetree import read_change, read_source_files
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
 from models.impact import (
-    DAY,
-    WINDOW_DAYS,
     ImpactMetrics,
     ImpactModel,
     RegressionMetrics,
     TrainOptions,
     depth_hit_rates,
-    followup_files,
     impact_features,
-    impact_scale,
-    past_impacts,
     rank_blast_files,
     train_impact_model,
 )
+from models.impact_target import DAY, WINDOW_DAYS, followup_files, impact_scale, past_impacts
 from models.portable import booster_margin
 
 KS = (5, 10)

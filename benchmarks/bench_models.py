@@ -36,7 +36,8 @@ from models.dataset import Dataset, dataset_from_columns
 from models.file_history import FileRow, feature_matrix, replay
 from models.file_risk import FileRiskModel, LinkFact, row_values, train_file_risk_model
 from models.health import HealthModel, fit_health_model
-from models.impact import ImpactModel, impact_scale, train_impact_model
+from models.impact import ImpactModel, train_impact_model
+from models.impact_target import impact_scale
 from models.metrics import brier, expected_calibration_error, pr_auc, roc_auc
 from models.risk_model import RiskModel
 from models.scoring import ChangeInputs, ModelSet

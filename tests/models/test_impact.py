@@ -13,20 +13,22 @@ from analyzers.blast import blast_radius
 from analyzers.changes import ChangeRecord, FileTouch
 from analyzers.coupling import Coupling
 from models.impact import (
-    DAY,
     FEATURE_NAMES,
-    SATURATION_FILES,
     ImpactModel,
     TrainOptions,
     depth_hit_rates,
-    followup_files,
     impact_features,
+    rank_blast_files,
+    train_impact_model,
+)
+from models.impact_target import (
+    DAY,
+    SATURATION_FILES,
+    followup_files,
     impact_scale,
     impact_target,
     impact_targets,
     past_impacts,
-    rank_blast_files,
-    train_impact_model,
 )
 
 FAST = TrainOptions(max_rounds=60, early_stopping=10)
