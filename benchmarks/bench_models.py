@@ -93,30 +93,6 @@ def file_rows(records: Sequence[ChangeRecord], fixes: set[str]) -> dict[str, lis
     return grouped
 
 
-def links_of(store: FeatureStore, repository: int) -> list[LinkFact]:
-    """The SZZ links of a repository as plain facts."""
-    from sqlalchemy import select  # noqa: PLC0415
-
-    from app.storage.schema import SzzLink  # noqa: PLC0415
-
-    query = select(SzzLink.fix_sha, SzzLink.inducing_sha, SzzLink.path, SzzLink.known_at).where(
-        SzzLink.repository_id == repository)
-    with store.engine.connect() as conn:
-        return [LinkFact(*row) for row in conn.execute(query)]
-
-
-def file_features(store: FeatureStore, repository: int) -> dict[tuple[str, str], Any]:
-    """(sha, path) → the stored per-file features."""
-    from sqlalchemy import select  # noqa: PLC0415
-
-    from app.storage.schema import Commit, FileChange  # noqa: PLC0415
-
-    query = select(Commit.sha, FileChange.path, FileChange.features).join(
-        FileChange, FileChange.commit_id == Commit.id).where(Commit.repository_id == repository)
-    with store.engine.connect() as conn:
-        return {(sha, path): features for sha, path, features in conn.execute(query)}
-
-
 def metrics_of(labels: NDArray[np.int64], scores: FloatArray) -> dict[str, float]:
     """AUC, PR-AUC, Brier and ECE (the last two only mean something for probabilities)."""
     keep = ~np.isnan(scores)
@@ -165,9 +141,10 @@ def main() -> None:  # noqa: PLR0915  (one linear story, told in order)
         rows_before(data, cuts.a_end), TrainingOptions()))
     risk: RiskModel = risk_result.risk_model
     bug: BugModel = timed("bug", seconds, lambda: train_bug_model(in_a, fixes)[0])
-    links = [link for link in links_of(store, repository) if link.known_at < cuts.a_end]
+    links = [LinkFact(*link) for link in store.szz_links(repository)
+             if link[3] < cuts.a_end]
     file_risk: FileRiskModel = timed("file_risk", seconds, lambda: train_file_risk_model(
-        in_a, fixes, file_features(store, repository), links)[0])
+        in_a, fixes, store.file_features(repository), links)[0])
     a_rows = data.times < cuts.a_end
     anomaly = timed("anomaly", seconds, lambda: fit_anomaly_model(
         columns_of(data, DEFAULT_FEATURES)[a_rows], DEFAULT_FEATURES, seed=0))
@@ -181,7 +158,7 @@ def main() -> None:  # noqa: PLR0915  (one linear story, told in order)
         [float(r.index) for r in train_rows])[0])
 
     grouped = file_rows(records, fixes)
-    per_file = file_features(store, repository)
+    per_file = store.file_features(repository)
     bug_rows = {sha: feature_matrix(rows) for sha, rows in grouped.items()}
     risk_rows = {sha: np.array([row_values(r, per_file.get((sha, r.path))) for r in rows],
                                dtype=np.float64) for sha, rows in grouped.items()}
