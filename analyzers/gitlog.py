@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analyzers.git import GitRepo, decode_path, split_stream
 
@@ -153,3 +153,17 @@ def parse_log(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
         yield _commit(header, files)
         while pending in {b"", b"\n"}:
             pending = next(tokens, None)
+
+
+def range_as_commit(repo: GitRepo, base: str, head: str) -> RawCommit:
+    """The change base..head as one commit: head's author, times and message, base as its only
+    parent, and the diff of the two trees; how a pull request is scored (as if squashed)."""
+    header = split_stream(repo.stream(["log", "-1", "-z", "--no-color", "--date=raw",
+                                       LOG_FORMAT, head, "--"]), b"\0")
+    fields = [next(header) for _ in range(7)]
+    tokens = split_stream(repo.stream(["diff", "-z", "--raw", "--no-abbrev", "--numstat", "-M",
+                                       "--no-color", "--no-ext-diff", "--no-textconv", base,
+                                       head, "--"]), b"\0")
+    entries, pending = _raw_entries(next(tokens, None), tokens)
+    files, _ = _file_changes(entries, pending, tokens)
+    return replace(_commit(fields, files), parents=(base,))
