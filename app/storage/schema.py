@@ -158,5 +158,6 @@ class ModelVersion(Base):
     test_start: Mapped[int] = mapped_column(BigInteger)
     test_end: Mapped[int] = mapped_column(BigInteger)
     comparison: Mapped[dict[str, Any]] = mapped_column(JSON)
-    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: listing and promoting versions never reads the (megabytes of) model itself.
+    artifact: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     artifact_sha256: Mapped[str] = mapped_column(String(64))
