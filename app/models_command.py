@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +20,12 @@ from app.training_run import save_model
 REPOSITORY = click.option("--repository", help="A mined repository (default: the "
                                                "cross-project models).")
 KIND = click.option("--kind", type=click.Choice(KINDS), default="risk", show_default=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_version(command: F) -> F:
+    """The arguments every command about one version takes: VERSION, --repository, --kind."""
+    return click.argument("version")(REPOSITORY(KIND(command)))
 
 
 def _registry(settings: Settings) -> ModelRegistry:
@@ -71,9 +78,7 @@ def list_models(settings: Settings, repository: str | None, kind: str | None,
 
 
 @models.command()
-@click.argument("version")
-@REPOSITORY
-@KIND
+@one_version
 @click.pass_obj
 @reports_errors
 def show(settings: Settings, version: str, repository: str | None, kind: str) -> None:
@@ -83,9 +88,7 @@ def show(settings: Settings, version: str, repository: str | None, kind: str) ->
 
 
 @models.command()
-@click.argument("version")
-@REPOSITORY
-@KIND
+@one_version
 @click.pass_obj
 @reports_errors
 def promote(settings: Settings, version: str, repository: str | None, kind: str) -> None:
@@ -95,9 +98,7 @@ def promote(settings: Settings, version: str, repository: str | None, kind: str)
 
 
 @models.command()
-@click.argument("version")
-@REPOSITORY
-@KIND
+@one_version
 @click.pass_obj
 @reports_errors
 def deprecate(settings: Settings, version: str, repository: str | None, kind: str) -> None:
@@ -107,9 +108,7 @@ def deprecate(settings: Settings, version: str, repository: str | None, kind: st
 
 
 @models.command()
-@click.argument("version")
-@REPOSITORY
-@KIND
+@one_version
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the model (.json, .json.gz, or .onnx for ONNX).")
 @click.pass_obj
