@@ -118,7 +118,161 @@ def trip(model: Any) -> Any:
     return type(model).from_json(json.loads(json.dumps(model.to_json())))
 
 
-def main() -> None:  # noqa: PLR0915  (one linear story, told in order)
+@dataclass(frozen=True)
+class History:
+    """One mined repository, its change rows (by time) and the A/B/C cuts."""
+
+    store: FeatureStore
+    repository: int
+    data: Dataset
+    shas: list[str]
+    records: list[ChangeRecord]
+    fixes: set[str]
+    cuts: Cuts
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The component models learned from A, and every change's impact features."""
+
+    risk: RiskModel
+    bug: BugModel
+    file_risk: FileRiskModel
+    anomaly: AnomalyModel
+    impact: ImpactModel
+    impact_features: dict[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class FileRows:
+    """Each change's file rows as the bug and file-risk models read them, by sha."""
+
+    bug: dict[str, FloatArray]
+    risk: dict[str, FloatArray]
+
+
+def load_history(db: str, name: str) -> History:
+    """The repository's rows from its store, cut at 60% and 80% of its time."""
+    store = FeatureStore(open_store(f"sqlite:///{db}"))
+    repository = store.repository_id(name)
+    assert repository is not None, f"{name} is not in {db}"
+    data, shas = change_rows(store, name)
+    assert data.known_at is not None, "the store gives when each bug became known"
+    cuts = Cuts(float(np.quantile(data.times, 0.6)), float(np.quantile(data.times, 0.8)))
+    return History(store, repository, data, shas, store.change_records(repository),
+                   {c.sha for c in store.commits(repository) if c.is_fix}, cuts)
+
+
+def train_on_a(history: History, mirror: str, seconds: dict[str, float]) -> Trained:
+    """Risk, bug, file risk, anomaly and impact learned from the oldest 60% only."""
+    data, cuts, records = history.data, history.cuts, history.records
+    in_a = [r for r in records if r.time < cuts.a_end]
+    risk = timed("risk", seconds, lambda: train_and_evaluate(
+        rows_before(data, cuts.a_end), TrainingOptions()).risk_model)
+    bug = timed("bug", seconds, lambda: train_bug_model(in_a, history.fixes)[0])
+    links = [LinkFact(*link) for link in history.store.szz_links(history.repository)
+             if link[3] < cuts.a_end]
+    file_risk = timed("file_risk", seconds, lambda: train_file_risk_model(
+        in_a, history.fixes, history.store.file_features(history.repository), links)[0])
+    anomaly = timed("anomaly", seconds, lambda: fit_anomaly_model(
+        columns_of(data, DEFAULT_FEATURES)[data.times < cuts.a_end], DEFAULT_FEATURES, seed=0))
+    walk = GraphWalk(GitRepo(mirror), records[len(in_a) - 1].sha)
+    train_rows, later_rows = timed("impact_rows", seconds,
+                                   lambda: build_rows(records, len(in_a), walk))
+    impact = timed("impact", seconds, lambda: train_impact_model(
+        [r.features for r in train_rows], [impact_scale(len(r.followups)) for r in train_rows],
+        [float(r.index) for r in train_rows])[0])
+    return Trained(risk, bug, file_risk, anomaly, impact,
+                   {records[r.index].sha: r.features for r in train_rows + later_rows})
+
+
+def file_rows_of(history: History) -> tuple[dict[str, list[FileRow]], FileRows]:
+    """Each change's file rows, and their matrices for the bug and file-risk models."""
+    grouped = file_rows(history.records, history.fixes)
+    per_file = history.store.file_features(history.repository)
+    return grouped, FileRows(
+        {sha: feature_matrix(rows) for sha, rows in grouped.items()},
+        {sha: np.array([row_values(r, per_file.get((sha, r.path))) for r in rows],
+                       dtype=np.float64) for sha, rows in grouped.items()})
+
+
+def validate_health(history: History, trained: Trained, files: FileRows,
+                    seconds: dict[str, float]) -> tuple[HealthModel, FloatArray, dict[str, Any]]:
+    """Health fitted on B's component scores, everything measured on C; the health model, C's
+    row indices and the report."""
+    data, shas, cuts = history.data, history.shas, history.cuts
+    assert data.known_at is not None
+    later = np.flatnonzero(data.times >= cuts.a_end)
+    scores = {
+        "risk": trained.risk.score(data.features[later]),
+        "bug (riskiest file, 30 days)": np.array([
+            trained.bug.score_horizon(files.bug[shas[i]], 30).max()
+            if len(files.bug.get(shas[i], ())) else np.nan for i in later]),
+        "anomaly": trained.anomaly.scores(columns_of(data, DEFAULT_FEATURES)[later]),
+        "impact": np.array([trained.impact.score(trained.impact_features[shas[i]])
+                            if shas[i] in trained.impact_features else np.nan for i in later])}
+    components = np.column_stack(list(scores.values()))
+    in_b = data.times[later] < cuts.b_end
+    known_by_b = np.nan_to_num(data.known_at[later], nan=np.inf) < cuts.b_end
+    health = fit_health_model(components[in_b],
+                              (data.labels[later] * known_by_b)[in_b].astype(np.int64))
+    delays = (data.known_at - data.times)[(data.labels == 1) & (data.known_at < cuts.a_end)]
+    window = float(np.median(delays)) if len(delays) else 0.0
+    in_c = ~in_b & (data.times[later] <= data.times.max() - window)
+    labels_c = data.labels[later][in_c]
+    report = {"rows": {"A": int((data.times < cuts.a_end).sum()), "B": int(in_b.sum()),
+                       "C": int(in_c.sum())},
+              "latency_window_days": window / DAY, "train_seconds": seconds,
+              "health": metrics_of(labels_c, health.probability(components[in_c])),
+              **{name: metrics_of(labels_c, values[in_c]) for name, values in scores.items()},
+              "health confidence (median)": float(np.median(
+                  health.confidence(components[in_c])))}
+    return health, later[in_c], report
+
+
+def scoring_report(history: History, trained: Trained, health: HealthModel,
+                   grouped: dict[str, list[FileRow]], files: FileRows, newest_rows: FloatArray,
+                   repeat: int) -> dict[str, Any]:
+    """Median scoring times of a 50-file change, per model and for all five, and the
+    throughput of batch scoring, with every model loaded from its JSON."""
+    data, shas = history.data, history.shas
+    risk: RiskModel = trip(trained.risk)
+    file_risk: FileRiskModel = trip(trained.file_risk)
+    bug: BugModel = trip(trained.bug)
+    anomaly = AnomalyModel.from_json(trained.anomaly.to_json())
+    impact: ImpactModel = trip(trained.impact)
+    loaded_health: HealthModel = trip(health)
+    models = ModelSet(risk, file_risk, bug, anomaly, impact, loaded_health)
+    newest = [int(i) for i in newest_rows if shas[i] in grouped]
+    pool = [(shas[i], n) for i in newest for n in range(len(grouped[shas[i]]))]
+    picked = [pool[k] for k in np.random.default_rng(0).choice(len(pool), FILES, replace=False)]
+    widest = max(newest, key=lambda i: len(grouped[shas[i]]))
+    no_impact = tuple(0.0 for _ in impact.feature_names)
+    inputs = ChangeInputs(data.features[widest],
+                          np.vstack([files.risk[sha][n] for sha, n in picked]),
+                          np.vstack([files.bug[sha][n] for sha, n in picked]),
+                          columns_of(data, DEFAULT_FEATURES)[widest],
+                          trained.impact_features.get(shas[widest], no_impact))
+    batch = [ChangeInputs(data.features[i], files.risk[shas[i]], files.bug[shas[i]],
+                          columns_of(data, DEFAULT_FEATURES)[i],
+                          trained.impact_features.get(shas[i], no_impact)) for i in newest]
+    single = {"all five (50 files)": lambda: models.score(inputs),
+              "risk (change)": lambda: risk.score(inputs.change.reshape(1, -1)),
+              "file risk (50 files)": lambda: file_risk.score(inputs.files),
+              "bug (50 files, 3 horizons)": lambda: [bug.score_horizon(
+                  inputs.file_history, h) for h in (7, 15, 30)],
+              "anomaly": lambda: anomaly.score(inputs.anomaly),
+              "impact": lambda: impact.score(inputs.impact),
+              "health": lambda: loaded_health.score({"risk": 0.3, "bug": 0.2, "anomaly": 0.1,
+                                                     "impact": 4.0})}
+    batch_ms = median_ms(lambda: models.score_batch(batch), 20)
+    return {"scoring_ms_median": {name: median_ms(work, repeat)
+                                  for name, work in single.items()},
+            "batch": {"changes": len(batch), "ms_median": batch_ms,
+                      "changes_per_second": len(batch) / batch_ms * 1000}}
+
+
+def main() -> None:
     """Train on A, fit health on B, measure on C, time the scoring."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
@@ -127,103 +281,12 @@ def main() -> None:  # noqa: PLR0915  (one linear story, told in order)
     parser.add_argument("--repeat", type=int, default=2000)
     args = parser.parse_args()
     seconds: dict[str, float] = {}
-    store = FeatureStore(open_store(f"sqlite:///{args.db}"))
-    repository = store.repository_id(args.name)
-    assert repository is not None, f"{args.name} is not in {args.db}"
-    data, shas = change_rows(store, args.name)
-    records = store.change_records(repository)
-    fixes = {c.sha for c in store.commits(repository) if c.is_fix}
-    cuts = Cuts(float(np.quantile(data.times, 0.6)), float(np.quantile(data.times, 0.8)))
-    in_a = [r for r in records if r.time < cuts.a_end]
-    assert data.known_at is not None, "the store gives when each bug became known"
-
-    risk_result = timed("risk", seconds, lambda: train_and_evaluate(
-        rows_before(data, cuts.a_end), TrainingOptions()))
-    risk: RiskModel = risk_result.risk_model
-    bug: BugModel = timed("bug", seconds, lambda: train_bug_model(in_a, fixes)[0])
-    links = [LinkFact(*link) for link in store.szz_links(repository)
-             if link[3] < cuts.a_end]
-    file_risk: FileRiskModel = timed("file_risk", seconds, lambda: train_file_risk_model(
-        in_a, fixes, store.file_features(repository), links)[0])
-    a_rows = data.times < cuts.a_end
-    anomaly = timed("anomaly", seconds, lambda: fit_anomaly_model(
-        columns_of(data, DEFAULT_FEATURES)[a_rows], DEFAULT_FEATURES, seed=0))
-    cut = sum(1 for r in records if r.time < cuts.a_end)
-    walk = GraphWalk(GitRepo(args.repo), records[cut - 1].sha)
-    train_rows, later_rows = timed("impact_rows", seconds, lambda: build_rows(records, cut, walk))
-    impact_features = {records[r.index].sha: r.features for r in train_rows + later_rows}
-    impact: ImpactModel = timed("impact", seconds, lambda: train_impact_model(
-        [r.features for r in train_rows],
-        [impact_scale(len(r.followups)) for r in train_rows],
-        [float(r.index) for r in train_rows])[0])
-
-    grouped = file_rows(records, fixes)
-    per_file = store.file_features(repository)
-    bug_rows = {sha: feature_matrix(rows) for sha, rows in grouped.items()}
-    risk_rows = {sha: np.array([row_values(r, per_file.get((sha, r.path))) for r in rows],
-                               dtype=np.float64) for sha, rows in grouped.items()}
-    later = np.flatnonzero(data.times >= cuts.a_end)
-    risk_scores = risk.score(data.features[later])
-    anomaly_scores = anomaly.scores(columns_of(data, DEFAULT_FEATURES)[later])
-    impact_scores = np.array([impact.score(impact_features[shas[i]])
-                              if shas[i] in impact_features else np.nan for i in later])
-    worst_bug = np.array([bug.score_horizon(bug_rows[shas[i]], 30).max()
-                          if len(bug_rows.get(shas[i], ())) else np.nan for i in later])
-    components = np.column_stack([risk_scores, worst_bug, anomaly_scores, impact_scores])
-    in_b = data.times[later] < cuts.b_end
-    known_by_b = np.nan_to_num(data.known_at[later], nan=np.inf) < cuts.b_end
-    labels_b = (data.labels[later] * known_by_b)[in_b]
-    health = fit_health_model(components[in_b], labels_b.astype(np.int64))
-    delays = (data.known_at - data.times)[(data.labels == 1) & (data.known_at < cuts.a_end)]
-    window = float(np.median(delays)) if len(delays) else 0.0
-    in_c = ~in_b & (data.times[later] <= data.times.max() - window)
-    labels_c = data.labels[later][in_c]
-    report = {"repository": args.name, "rows": {"A": int(a_rows.sum()), "B": int(in_b.sum()),
-                                                "C": int(in_c.sum())},
-              "latency_window_days": window / DAY, "train_seconds": seconds,
-              "health": metrics_of(labels_c, health.probability(components[in_c])),
-              "risk": metrics_of(labels_c, risk_scores[in_c]),
-              "bug (riskiest file, 30 days)": metrics_of(labels_c, worst_bug[in_c]),
-              "anomaly": metrics_of(labels_c, anomaly_scores[in_c]),
-              "impact": metrics_of(labels_c, impact_scores[in_c]),
-              "health confidence (median)": float(np.median(
-                  health.confidence(components[in_c])))}
-
-    loaded_risk: RiskModel = trip(risk)
-    loaded_file_risk: FileRiskModel = trip(file_risk)
-    loaded_bug: BugModel = trip(bug)
-    loaded_anomaly: AnomalyModel = AnomalyModel.from_json(anomaly.to_json())
-    loaded_impact: ImpactModel = trip(impact)
-    loaded_health: HealthModel = trip(health)
-    models = ModelSet(loaded_risk, loaded_file_risk, loaded_bug, loaded_anomaly, loaded_impact,
-                      loaded_health)
-    newest = [i for i in later[in_c] if shas[i] in grouped]
-    pool = [(shas[i], n) for i in newest for n in range(len(grouped[shas[i]]))]
-    picked = [pool[k] for k in np.random.default_rng(0).choice(len(pool), FILES, replace=False)]
-    widest = max(newest, key=lambda i: len(grouped[shas[i]]))
-    no_impact = tuple(0.0 for _ in impact.feature_names)
-    inputs = ChangeInputs(data.features[widest],
-                          np.vstack([risk_rows[sha][n] for sha, n in picked]),
-                          np.vstack([bug_rows[sha][n] for sha, n in picked]),
-                          columns_of(data, DEFAULT_FEATURES)[widest],
-                          impact_features.get(shas[widest], no_impact))
-    batch = [ChangeInputs(data.features[i], risk_rows[shas[i]], bug_rows[shas[i]],
-                          columns_of(data, DEFAULT_FEATURES)[i],
-                          impact_features.get(shas[i], no_impact)) for i in newest]
-    single = {"all five (50 files)": lambda: models.score(inputs),
-              "risk (change)": lambda: loaded_risk.score(inputs.change.reshape(1, -1)),
-              "file risk (50 files)": lambda: loaded_file_risk.score(inputs.files),
-              "bug (50 files, 3 horizons)": lambda: [loaded_bug.score_horizon(
-                  inputs.file_history, h) for h in (7, 15, 30)],
-              "anomaly": lambda: loaded_anomaly.score(inputs.anomaly),
-              "impact": lambda: loaded_impact.score(inputs.impact),
-              "health": lambda: loaded_health.score({"risk": 0.3, "bug": 0.2, "anomaly": 0.1,
-                                                     "impact": 4.0})}
-    report["scoring_ms_median"] = {name: median_ms(work, args.repeat)
-                                   for name, work in single.items()}
-    batch_ms = median_ms(lambda: models.score_batch(batch), 20)
-    report["batch"] = {"changes": len(batch), "ms_median": batch_ms,
-                       "changes_per_second": len(batch) / batch_ms * 1000}
+    history = load_history(args.db, args.name)
+    trained = train_on_a(history, args.repo, seconds)
+    grouped, files = file_rows_of(history)
+    health, newest, report = validate_health(history, trained, files, seconds)
+    report = {"repository": args.name, **report,
+              **scoring_report(history, trained, health, grouped, files, newest, args.repeat)}
     print(json.dumps(report, indent=2))
 
 
