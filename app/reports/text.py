@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from app.reports.markdown import (
+from app.reports.formatting import (
     change_recommendations,
     change_scores,
     format_file_score,

@@ -8,14 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.reports.markdown import (
-    GITHUB_SUMMARY_LIMIT,
-    MIN_LIMIT,
-    escape_markdown,
-    file_row,
-    render_markdown,
-    scored_files,
-)
+from app.reports.formatting import escape_markdown, scored_files
+from app.reports.markdown import GITHUB_SUMMARY_LIMIT, MIN_LIMIT, file_row, render_markdown
 from app.reports.result import AnalysisResult, FileResult, Finding, Gate, Score
 from app.reports.text import render_text
 from tests.report_samples import sample_result
