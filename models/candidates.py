@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from xgboost import XGBClassifier
 
-from models.features import signed_log1p
+from models.features import logit, signed_log1p
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -67,16 +67,10 @@ def positive_scores(model: Any, features: FloatArray) -> FloatArray:
     return np.asarray(model.predict_proba(features)[:, 1], dtype=np.float64)
 
 
-def logits(probabilities: FloatArray) -> FloatArray:
-    """log(p / (1 − p)), clipped away from 0 and 1."""
-    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
-
-
 def fit_meta(base_scores: FloatArray, labels: IntArray) -> LogisticRegression:
     """The stacking meta-learner: logistic regression on the base models' logits."""
     meta = LogisticRegression(class_weight="balanced", max_iter=1000)
-    return meta.fit(logits(base_scores), labels)
+    return meta.fit(logit(base_scores), labels)
 
 
 class StackedModel:
@@ -89,4 +83,4 @@ class StackedModel:
     def predict_proba(self, features: FloatArray) -> FloatArray:
         """Class probabilities, like a scikit-learn classifier."""
         scores = np.column_stack([positive_scores(m, features) for m in self.bases])
-        return np.asarray(self.meta.predict_proba(logits(scores)), dtype=np.float64)
+        return np.asarray(self.meta.predict_proba(logit(scores)), dtype=np.float64)

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
+EPSILON = 1e-6
 DERIVED = {"rel_la": ("la", "lt"), "rel_ld": ("ld", "lt"), "lt_per_file": ("lt", "nf")}
 
 
@@ -30,6 +31,17 @@ def add_derived(features: FloatArray, names: tuple[str, ...]) -> tuple[FloatArra
     if not extra:
         return features, names
     return np.column_stack([features, *extra.values()]), (*names, *extra)
+
+
+def logit(probabilities: FloatArray) -> FloatArray:
+    """log(p / (1 − p)), clipped away from 0 and 1."""
+    clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def sigmoid(values: FloatArray) -> FloatArray:
+    """The logistic function, elementwise (the inverse of logit)."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(values, -500.0, 500.0))), dtype=np.float64)
 
 
 def signed_log1p(values: FloatArray) -> FloatArray:

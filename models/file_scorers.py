@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from models.features import sigmoid
 from models.metrics import IntArray, best_f1_threshold, evaluate
 from models.portable import (
     FloatArray,
@@ -45,13 +46,6 @@ class BoostOptions:
     seed: int = 0
     n_jobs: int = 1
     monotone: tuple[int, ...] = ()
-
-
-# Activity and fixes can only raise the risk, time since them only lower it; the constraints and
-# shallow trees held up better across the time split on six mined projects.
-def sigmoid(values: FloatArray) -> FloatArray:
-    """The logistic function, elementwise."""
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(values, -500.0, 500.0))), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, compose, helper, numpy_helper
 
-from models.features import DERIVED, add_derived
+from models.features import DERIVED, EPSILON, add_derived
 from models.portable import booster_from_text
 from models.risk_model import (
-    EPSILON,
     BoosterPart,
     CalibrationMap,
     ForestPart,

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.explain import Explanation, explain
-from models.features import add_derived, signed_log1p
+from models.features import add_derived, logit, sigmoid, signed_log1p
 from models.portable import (
     OnnxScorer,
     TreeArrays,
@@ -33,20 +33,6 @@ from models.portable import (
 
 FloatArray = NDArray[np.float64]
 FORMAT = "diffrisk.risk/1"
-EPSILON = 1e-6
-
-
-def logit(probabilities: FloatArray) -> FloatArray:
-    """log(p / (1 − p)), clipped away from 0 and 1."""
-    clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
-    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
-
-
-def sigmoid(values: FloatArray) -> FloatArray:
-    """The logistic function."""
-    return np.asarray(1.0 / (1.0 + np.exp(-values)), dtype=np.float64)
-
-
 def impute(features: FloatArray, medians: FloatArray) -> FloatArray:
     """Missing values replaced by the training medians."""
     return np.where(np.isnan(features), medians, features)

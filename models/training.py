@@ -16,12 +16,11 @@ from models.candidates import (
     STACK,
     StackedModel,
     fit_meta,
-    logits,
     make_base,
     positive_scores,
 )
 from models.dataset import Dataset, subset, time_split
-from models.features import add_derived
+from models.features import add_derived, logit
 from models.latency import DEFAULT_QUANTILE, labels_as_of
 from models.metrics import best_f1_threshold, brier, evaluate, roc_auc
 from models.risk_model import RiskModel, calibration_map, portable_part
@@ -89,7 +88,7 @@ class Calibrator:
     def apply(self, scores: FloatArray) -> FloatArray:
         """Calibrated probabilities of raw scores."""
         if self.method == "platt":
-            column = logits(scores).reshape(-1, 1)
+            column = logit(scores).reshape(-1, 1)
             return np.asarray(self.mapping.predict_proba(column)[:, 1], dtype=np.float64)
         return np.asarray(self.mapping.predict(scores), dtype=np.float64)
 
@@ -98,7 +97,7 @@ def fit_calibrator(method: str, scores: FloatArray, labels: IntArray) -> Calibra
     """Fit one calibration method on scores and their labels."""
     if method == "platt":
         mapping: Any = LogisticRegression(C=1e6, max_iter=1000)
-        mapping.fit(logits(scores).reshape(-1, 1), labels)
+        mapping.fit(logit(scores).reshape(-1, 1), labels)
     else:
         mapping = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
         mapping.fit(scores, labels)
@@ -145,7 +144,7 @@ def stack_out_of_fold(oof: OutOfFold, labels: IntArray) -> FloatArray:
         if len(np.unique(labels[earlier])) == 2:
             meta = fit_meta(base[earlier], labels[earlier])
             rows = oof.fold == number
-            stacked[rows] = meta.predict_proba(logits(base[rows]))[:, 1]
+            stacked[rows] = meta.predict_proba(logit(base[rows]))[:, 1]
     return stacked
 
 
