@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from analyzers.catalogue import catalogue_markdown
 from analyzers.git import GitRepo
+from app.action.command import action
+from app.analyze_command import analyze
 from app.bug_reports import read_bug_reports
-from app.cli_support import atomic_text_file, fail, reports_errors
+from app.cli_support import atomic_text_file, fail, progress_bar, reports_errors
 from app.drift_command import drift
 from app.export import write_features_csv
 from app.mining import mine_repository
@@ -47,13 +47,6 @@ def _feature_store(settings: Settings) -> FeatureStore:
                               settings.cache_ttl_seconds)
 
 
-def _progress() -> Progress:
-    console = Console(stderr=True)
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                    transient=True, disable=not console.is_terminal)
-
-
 @main.command()
 @click.option("--repo", "repo_path", default=".", show_default=True,
               type=click.Path(path_type=Path), help="A git clone or bare mirror.")
@@ -77,7 +70,7 @@ def mine(settings: Settings, repo_path: Path, rev: str, name: str | None, output
     repo = GitRepo(repo_path)
     reports = read_bug_reports(bug_reports) if bug_reports else {}
     engine = open_store(settings.store_url)
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("mining", total=None)
         report = mine_repository(
             engine, settings, repo, rev=rev, name=name, reports=reports,
@@ -190,6 +183,8 @@ def cleanup(settings: Settings) -> None:
 
 
 main.add_command(train)
+main.add_command(analyze)
+main.add_command(action)
 main.add_command(drift)
 main.add_command(models)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from analyzers.errors import AnalyzerError
 from app.bug_reports import BugReportsError
@@ -62,3 +64,11 @@ def atomic_text_file(path: Path) -> Iterator[TextIO]:
         raise
 
 
+
+
+def progress_bar() -> Progress:
+    """A progress bar on stderr, shown only on a terminal."""
+    console = Console(stderr=True)
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                    transient=True, disable=not console.is_terminal)

@@ -130,13 +130,18 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
         writer = HistoryWriter()
         repository_id = writer.repository_id(conn, name, str(repo.path))
         tips, stored = writer.mining_state(conn, repository_id)
+        exclude = [tip for tip in tips if repo.commit_exists(tip)]
+        new = count_commits(repo, [head], exclude)
+        if on_total:
+            on_total(new)
+        if stored and exclude and len(exclude) == len(tips) and new == 0:
+            # Nothing new: no need to replay the stored history.
+            return MiningReport(name, repository_id, 0, stored, 0, 0,
+                                time.perf_counter() - started, 0.0)
         state = HistoryState()
         if stored:
             replay_history(state, writer.replay_history(conn, repository_id), repo)
-        exclude = [tip for tip in tips if repo.commit_exists(tip)]
         skip = writer.stored_shas(conn, repository_id) if len(exclude) < len(tips) else set()
-        if on_total:
-            on_total(count_commits(repo, [head], exclude))
         run = _Run(conn, writer, repository_id, position=stored)
         _store_new_commits(run, mine_history(repo, state, [head], exclude, skip=skip,
                                              fixes=fix_matcher(settings, reports)),

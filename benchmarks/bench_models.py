@@ -26,10 +26,10 @@ from numpy.typing import NDArray
 
 from analyzers.changes import ChangeRecord
 from analyzers.git import GitRepo
+from app.import_walk import GraphWalk
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
 from app.training_run import store_columns
-from benchmarks.bench_impact import GraphWalk, build_rows
 from models.anomaly import DEFAULT_FEATURES, AnomalyModel, fit_anomaly_model
 from models.bug import BugModel, train_bug_model
 from models.dataset import Dataset, dataset_from_columns
@@ -37,6 +37,7 @@ from models.file_history import FileRow, feature_matrix, replay
 from models.file_risk import FileRiskModel, LinkFact, row_values, train_file_risk_model
 from models.health import HealthModel, fit_health_model
 from models.impact import ImpactModel, train_impact_model
+from models.impact_rows import build_rows
 from models.impact_target import impact_scale
 from models.metrics import brier, expected_calibration_error, pr_auc, roc_auc
 from models.risk_model import RiskModel

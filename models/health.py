@@ -139,7 +139,10 @@ def fit_health_model(scores: FloatArray, labels: IntArray, seed: int = 0) -> Hea
     their risk labels; scores should come from component models that did not train on them."""
     if len(np.unique(labels)) < 2:
         raise ValueError("health needs bug-inducing and clean changes among its training rows")
-    fill = np.nanmean(scores, axis=0)
+    present = ~np.isnan(scores)
+    # A component no training row has (its model is missing) is a constant 0: it gets no weight.
+    fill = np.where(present.any(axis=0),
+                    np.nansum(scores, axis=0) / np.maximum(present.sum(axis=0), 1), 0.0)
     filled = np.where(np.isnan(scores), fill, scores)
     x = component_matrix(filled)
     mean, scale = x.mean(axis=0), x.std(axis=0)

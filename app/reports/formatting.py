@@ -80,15 +80,16 @@ def change_scores(result: AnalysisResult) -> list[tuple[str, Score]]:
 
 
 def is_scored(file: FileResult) -> bool:
-    """Whether a file has a risk score and was not skipped."""
-    return file.skipped is None and file.risk is not None
+    """Whether a file has a risk or bug score and was not skipped."""
+    return file.skipped is None and (file.risk is not None or file.bug is not None)
 
 
 def file_risk(file: FileResult) -> float:
-    """A file's risk for sorting: unknown or NaN risk sorts last."""
-    if file.risk is None or not math.isfinite(file.risk.value):
+    """A file's risk (else its bug score) for sorting: unknown or NaN sorts last."""
+    score = file.risk or file.bug
+    if score is None or not math.isfinite(score.value):
         return -math.inf
-    return file.risk.value
+    return score.value
 
 
 def scored_files(result: AnalysisResult) -> list[FileResult]:

@@ -27,6 +27,11 @@ KINDS = ("risk", "file_risk", "bug", "anomaly", "impact", "health")
 STATUSES = ("trained", "validated", "production", "deprecated")
 MIN_TEST_ROWS = 30
 COMPARED_METRIC = "auc"
+# The held-out metric that validates each kind, and the value it must beat (chance). Anomaly
+# learns without a label: it is validated by having enough history rows only.
+VALIDATED_BY: dict[str, tuple[str, float] | None] = {
+    "risk": ("auc", 0.5), "file_risk": ("auc", 0.5), "bug": ("auc", 0.5),
+    "health": ("auc", 0.5), "impact": ("spearman", 0.0), "anomaly": None}
 
 
 class RegistryError(ValueError):
@@ -92,17 +97,21 @@ def next_version(latest: ModelEntry | None, features: list[str]) -> str:
     return f"{major}.{minor + 1}.0"
 
 
-def validation_problems(metrics: dict[str, Any]) -> list[str]:
-    """Why held-out metrics do not validate a model (empty when they do)."""
+def validation_problems(metrics: dict[str, Any], kind: str = "risk") -> list[str]:
+    """Why held-out metrics do not validate a model of a kind (empty when they do)."""
     problems = []
     n_test = int(metrics.get("n_test", 0))
     if n_test < MIN_TEST_ROWS:
         problems.append(f"only {n_test} held-out rows (at least {MIN_TEST_ROWS})")
-    value = metrics.get(COMPARED_METRIC)
+    check = VALIDATED_BY.get(kind, (COMPARED_METRIC, 0.5))
+    if check is None:
+        return problems
+    metric, chance = check
+    value = metrics.get(metric)
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        problems.append(f"no held-out {COMPARED_METRIC}")
-    elif float(value) <= 0.5:
-        problems.append(f"held-out {COMPARED_METRIC} {float(value):.3f} is no better than chance")
+        problems.append(f"no held-out {metric}")
+    elif float(value) <= chance:
+        problems.append(f"held-out {metric} {float(value):.3f} is no better than chance")
     return problems
 
 
@@ -168,7 +177,7 @@ class ModelRegistry:
             raise RegistryError(f"unknown model kind {registration.kind!r}: one of "
                                 + ", ".join(KINDS))
         blob = compress(registration.model)
-        problems = validation_problems(registration.metrics)
+        problems = validation_problems(registration.metrics, registration.kind)
         with Session(self.engine) as session, session.begin():
             rows = self._rows(session, repository, registration.kind)
             latest = self._entry(rows[-1], repository) if rows else None
@@ -256,4 +265,5 @@ def require_beats(candidate: ModelVersion, production: ModelVersion | None) -> N
     if ours is None or theirs is None or not float(ours) > float(theirs):
         raise RegistryError(
             f"{label} does not beat {comparison.get('against')} on its held-out window "
-            f"({COMPARED_METRIC} {ours} vs {theirs}): keep the current model")
+            f"({comparison.get('metric', COMPARED_METRIC)} {ours} vs {theirs}): keep the "
+            "current model")

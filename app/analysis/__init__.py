@@ -1,0 +1,1 @@
+"""The analysis of one change: history, models, facts, scores, gate and result."""
