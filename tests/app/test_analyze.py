@@ -39,7 +39,9 @@ class Trained:
 
     def run(self, *args: str, data: Path | None = None) -> Result:
         """`diffrisk analyze` on the repository with the trained store (or another one)."""
-        return CliRunner().invoke(main, ["--data-dir", str(data or self.data), "analyze",
+        folder = data or self.data
+        return CliRunner().invoke(main, ["--data-dir", str(folder), "--database-url",
+                                         f"sqlite:///{folder / 'diffrisk.db'}", "analyze",
                                          "--repo", str(self.repo), "--name", NAME, *args])
 
 

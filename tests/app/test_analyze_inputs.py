@@ -15,7 +15,8 @@ from tests.gitbuild import RepoBuilder, build_buggy_history
 
 def analyze(builder: RepoBuilder, tmp_path: Path, *args: str) -> Result:
     """Run `diffrisk analyze` on the builder's repository with a store under tmp_path."""
-    return CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "analyze",
+    return CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "--database-url",
+                                     f"sqlite:///{tmp_path / 'data/diffrisk.db'}", "analyze",
                                      "--repo", str(builder.path), *args])
 
 
