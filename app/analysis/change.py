@@ -13,6 +13,7 @@ from analyzers.diff import ChangeDiff
 from analyzers.git import GitRepo
 from analyzers.history import MinedCommit, developer_id
 from app.analysis.history import MinedHistory
+from models.impact_rows import before_paths
 
 if TYPE_CHECKING:
     from analyzers.blast import BlastRadius
@@ -60,12 +61,6 @@ def file_rows(history: MinedHistory, mined: MinedCommit,
     _, risk_rows = file_risk_features(files, record, [by_path[t.path] for t in record.files],
                                       mined.is_fix)
     return tuple(paths), bug_rows, risk_rows
-
-
-def before_paths(record: ChangeRecord) -> list[str]:
-    """The names the change's files had before it."""
-    return [t.old_path if t.status == "R" and t.old_path else t.path
-            for t in record.files if t.status != "A"]
 
 
 def recent_changes(history: MinedHistory, paths: set[str], now: int) -> int:

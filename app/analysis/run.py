@@ -15,7 +15,7 @@ from app.analysis.history import load_history
 from app.analysis.model_set import LoadedModels, load_models
 from app.analysis.training import TrainingStep, needs_training, train_repository_models
 from app.gate_config import CONFIG_PATH, GateConfig, parse_gate_config
-from app.reports.result import AnalysisResult, Gate, Score
+from app.reports.result import AnalysisResult, FileResult, Gate, Score
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
@@ -86,7 +86,7 @@ def model_labels(loaded: LoadedModels) -> dict[str, str]:
 
 
 def unscored_result(repository: str, base: str, head: str, reason: str,
-                    files: tuple, model: dict[str, str],  # type: ignore[type-arg]
+                    files: tuple[FileResult, ...], model: dict[str, str],
                     timings: dict[str, float]) -> AnalysisResult:
     """The result of a change with nothing to score (empty, binary-only, all ignored)."""
     nothing = Score(math.nan, "low")

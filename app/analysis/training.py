@@ -131,6 +131,14 @@ def component_rows(store: FeatureStore, history: MinedHistory, models: Any,
         data.features[:, [data.names.index(n) for n in anomaly_names]], impact)
 
 
+def health_record(store: FeatureStore, registry: ModelRegistry, history: MinedHistory,
+                  impact: dict[str, tuple[float, ...]]) -> Registration:
+    """The health meta-learner over the production models, loaded once."""
+    models = load_models(registry, history.name).models
+    return health_registration(registry, history.name, models,
+                               component_rows(store, history, models, impact))
+
+
 def train_repository_models(engine: Any, repo: GitRepo, history: MinedHistory,
                             on_step: Callable[[str], None] = lambda kind: None,
                             ) -> list[TrainingStep]:
@@ -151,10 +159,7 @@ def train_repository_models(engine: Any, repo: GitRepo, history: MinedHistory,
                                                      "file_risk"),
         "anomaly": lambda: anomaly_registration(store, registry, history),
         "impact": impact_record,
-        "health": lambda: health_registration(
-            registry, history.name, load_models(registry, history.name).models,
-            component_rows(store, history, load_models(registry, history.name).models,
-                           impact))}
+        "health": lambda: health_record(store, registry, history, impact)}
     steps = []
     for kind in KINDS_IN_ORDER:
         on_step(kind)

@@ -117,6 +117,13 @@ def test_every_format_names_the_scored_files(trained: Trained, output_format: st
         assert len(text) <= 65_535
 
 
+def copied_store(trained: Trained, tmp_path: Path) -> Path:
+    """A copy of the trained store, for a test whose branches must not reach the others'."""
+    data = tmp_path / "data"
+    shutil.copytree(trained.data, data)
+    return data
+
+
 def commit_config(trained: Trained, branch: str, text: str) -> None:
     """A branch off main whose only change is the gate configuration."""
     builder = trained.builder
@@ -135,8 +142,7 @@ def test_the_gate_comes_from_the_base_and_fails_with_exit_1(trained: Trained,
     builder.write("pkg/mod1.py", (builder.path / "pkg/mod1.py").read_text() + "\nY = 2\n")
     builder.commit("Loosen the gate in the pull request itself")
     builder.checkout("main")
-    data = tmp_path / "data"
-    shutil.copytree(trained.data, data)
+    data = copied_store(trained, tmp_path)
     result = trained.run("--base", "strict", "--head", "loosened", "--format", "json",
                          data=data)
     assert result.exit_code == 1, result.output
@@ -148,8 +154,7 @@ def test_the_gate_comes_from_the_base_and_fails_with_exit_1(trained: Trained,
 def test_a_bad_gate_configuration_is_one_line_and_exit_2(trained: Trained,
                                                          tmp_path: Path) -> None:
     commit_config(trained, "broken", "thresholds:\n  risk: high\n")
-    data = tmp_path / "data"
-    shutil.copytree(trained.data, data)
+    data = copied_store(trained, tmp_path)
     result = trained.run("--base", "broken", "--head", "broken", data=data)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: .github/diffrisk.yml: thresholds.risk")
@@ -164,8 +169,7 @@ def test_ignored_paths_are_reported_but_not_scored(trained: Trained, tmp_path: P
     builder.write("pkg/mod2.py", (builder.path / "pkg/mod2.py").read_text() + "\nW = 1\n")
     builder.commit("Add a thing")
     builder.checkout("main")
-    data = tmp_path / "data"
-    shutil.copytree(trained.data, data)
+    data = copied_store(trained, tmp_path)
     report = as_json(trained.run("--base", "ignoring", "--head", "feature2", "--format",
                                  "json", data=data))
     files = {f["path"]: f for f in report["files"]}
