@@ -5,6 +5,10 @@ back to lizard's tolerant Python reader, so it keeps per-function complexity but
 maintainability or Halstead figures. Other languages are measured with lizard. Every input is
 bounded before it is parsed; a file outside a bound, a binary file, a language we do not measure
 or a parser failure gives a FileComplexity with `skipped` set to the reason.
+
+`measures="functions"` measures only the functions (their cyclomatic complexity and sizes, the
+file's average and maximum) and leaves Python's maintainability, Halstead and line counts out
+(None, 0): over half of radon's time, and nothing a caller reading complexity alone needs.
 """
 
 from __future__ import annotations
@@ -15,26 +19,49 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from tokenize import TokenError
+from typing import Literal
 
 from analyzers.complexity_lizard import (
+    LIZARD_VERSION,
     READERS,
     FileComplexity,
     FunctionComplexity,
     measure_with_lizard,
     skipped_file,
 )
-from analyzers.complexity_python import measure_with_radon
+from analyzers.complexity_python import (
+    RADON_VERSION,
+    measure_functions_with_radon,
+    measure_with_radon,
+)
 from analyzers.filekinds import language_of
 from analyzers.git import Blob, GitRepo, read_blobs
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEASURED_LANGUAGES", "Blob", "ComplexityCache", "ComplexityDelta",
-    "ComplexityLimits", "FileComplexity", "FunctionComplexity", "FunctionDelta",
-    "change_complexity", "compare_versions", "complexity_delta", "describe_changes",
-    "measure_source", "nesting_depth", "read_blobs",
+    "DEFAULT_LIMITS",
+    "MEASURED_LANGUAGES",
+    "MEASURE_VERSION",
+    "Blob",
+    "ComplexityCache",
+    "ComplexityDelta",
+    "ComplexityLimits",
+    "FileComplexity",
+    "FunctionComplexity",
+    "FunctionDelta",
+    "Measures",
+    "change_complexity",
+    "compare_versions",
+    "complexity_delta",
+    "describe_changes",
+    "measure_source",
+    "nesting_depth",
+    "read_blobs",
 ]
 
 MEASURED_LANGUAGES = frozenset(READERS)
+# Names what a measurement means, for caches that outlive a run: this module's version (raise
+# it when a measure changes) and the parsers'.
+MEASURE_VERSION = f"1 radon {RADON_VERSION} lizard {LIZARD_VERSION}"
 # What a parser may raise on hostile input; RecursionError and MemoryError included.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, IndexError, TokenError)
 BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
@@ -78,12 +105,15 @@ class ComplexityDelta:
     functions: tuple[FunctionDelta, ...]
 
 
-# Measured blobs by (blob sha, path, limits): the path names the language and the result.
-ComplexityCache = MutableMapping[tuple[str, str, ComplexityLimits], FileComplexity]
+# What is measured: everything, or the functions alone (see the module's docstring).
+Measures = Literal["all", "functions"]
+# Measured blobs by (blob sha, path, limits, measures): the path names the language and the
+# result.
+ComplexityCache = MutableMapping[tuple[str, str, ComplexityLimits, Measures], FileComplexity]
 
 
-def measure_source(path: str, source: bytes,
-                   limits: ComplexityLimits = DEFAULT_LIMITS) -> FileComplexity:
+def measure_source(path: str, source: bytes, limits: ComplexityLimits = DEFAULT_LIMITS,
+                   measures: Measures = "all") -> FileComplexity:
     """Complexity of one version of a file, or a skipped FileComplexity saying why not."""
     language = language_of(path)
     refusal = _refusal(language, source, limits)
@@ -91,7 +121,7 @@ def measure_source(path: str, source: bytes,
         return skipped_file(path, language, refusal or "unknown language")
     text = source.decode("utf-8-sig", "replace")
     try:
-        return _measure(path, language, text)
+        return _measure(path, language, text, measures)
     except PARSE_ERRORS as error:
         return skipped_file(path, language, f"could not be parsed ({type(error).__name__})")
 
@@ -125,9 +155,11 @@ def nesting_depth(source: bytes) -> int:
     return max(depth, indent // INDENT_WIDTH)
 
 
-def _measure(path: str, language: str, text: str) -> FileComplexity:
+def _measure(path: str, language: str, text: str, measures: Measures) -> FileComplexity:
     if language == "Python":
         try:
+            if measures == "functions":
+                return measure_functions_with_radon(path, text)
             return measure_with_radon(path, text)
         except SyntaxError:
             pass  # Python 2 or broken code: lizard's tolerant reader still finds the functions
@@ -135,11 +167,12 @@ def _measure(path: str, language: str, text: str) -> FileComplexity:
 
 
 def complexity_delta(path: str, before: bytes | None, after: bytes | None,
-                     limits: ComplexityLimits = DEFAULT_LIMITS) -> ComplexityDelta:
+                     limits: ComplexityLimits = DEFAULT_LIMITS,
+                     measures: Measures = "all") -> ComplexityDelta:
     """Measure both versions of a file (None where absent) and compare them."""
     return compare_versions(
-        path, None if before is None else measure_source(path, before, limits),
-        None if after is None else measure_source(path, after, limits))
+        path, None if before is None else measure_source(path, before, limits, measures),
+        None if after is None else measure_source(path, after, limits, measures))
 
 
 def compare_versions(path: str, before: FileComplexity | None,
@@ -169,7 +202,8 @@ def _by_name(version: FileComplexity | None) -> dict[str, int]:
 def change_complexity(repo: GitRepo, base: str, head: str,
                       paths: Sequence[tuple[str | None, str | None]],
                       limits: ComplexityLimits = DEFAULT_LIMITS,
-                      cache: ComplexityCache | None = None) -> list[ComplexityDelta]:
+                      cache: ComplexityCache | None = None,
+                      measures: Measures = "all") -> list[ComplexityDelta]:
     """Complexity deltas of changed files, each given as (path at base or None if added, path
     at head or None if deleted); both sides' blobs come from one `git cat-file --batch`.
     A cache keeps each measured blob for later calls (e.g. the next push of the same PR)."""
@@ -180,25 +214,26 @@ def change_complexity(repo: GitRepo, base: str, head: str,
     measured = {} if cache is None else cache
     deltas = []
     for pair in paths:
-        before, after = (_version(sha, path, blobs, limits, measured)
+        before, after = (_version(sha, path, blobs, limits, measured, measures)
                          for sha, path in zip(shas, pair, strict=True))
         deltas.append(compare_versions(pair[1] or pair[0] or "", before, after))
     return deltas
 
 
 def _version(sha: str, path: str | None, blobs: dict[str, Blob | None],
-             limits: ComplexityLimits, cache: ComplexityCache) -> FileComplexity | None:
+             limits: ComplexityLimits, cache: ComplexityCache,
+             measures: Measures) -> FileComplexity | None:
     if path is None:
         return None
     name = f"{sha}:{path}"
     if name not in blobs:  # not read: a language measure_source skips without its content
-        return measure_source(path, b"", limits)
+        return measure_source(path, b"", limits, measures)
     blob = blobs[name]
     if blob is None:
         return skipped_file(path, language_of(path), f"no file at {sha[:12]} (submodule?)")
-    key = (blob.sha, path, limits)
+    key = (blob.sha, path, limits, measures)
     if key not in cache:
-        cache[key] = measure_source(path, blob.content, limits)
+        cache[key] = measure_source(path, blob.content, limits, measures)
     return cache[key]
 
 

@@ -35,6 +35,7 @@ READERS: dict[str, Any] = {
     "Ruby": RubyReader, "Rust": RustReader, "PHP": PHPReader, "Kotlin": KotlinReader,
     "Swift": SwiftReader, "Python": PythonReader,
 }
+LIZARD_VERSION = str(getattr(lizard, "version", "unknown"))
 # lizard's own token pipeline (what lizard.analyze_file runs), driven here so that a
 # RecursionError reaches us instead of being printed and swallowed.
 PROCESSORS = (lizard.preprocessing, lizard.comment_counter, lizard.line_counter,

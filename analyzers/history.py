@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from analyzers.filekinds import file_kind, language_of
@@ -64,6 +64,21 @@ class AuthorHistory:
     changes: int = 0
     changes_by_year: dict[int, int] = field(default_factory=dict)
     subsystem_changes: dict[str, set[int]] = field(default_factory=dict)
+
+
+Touch = tuple[str, str | None, str]  # a file a commit touched: path, old path, status
+
+
+@dataclass(frozen=True, slots=True)
+class PastCommit:
+    """A stored commit as the state needs it: its index in mining order, developer, commit
+    time, whether it is a merge, and the files it touched."""
+
+    index: int
+    author: str
+    time: int
+    is_merge: bool
+    files: tuple[Touch, ...]
 
 
 @dataclass
@@ -220,22 +235,56 @@ class HistoryFold:
         }
 
     def _remember(self, commit: RawCommit, author: str, index: int) -> None:
-        files = self.state.files
-        for change in commit.files:
-            if change.status == "R" and change.old_path in files:
-                history = files.pop(change.old_path)
-                files[change.path] = history
-            elif change.status == "C" and change.old_path in files:
-                history = files[change.path] = files[change.old_path].copy()
-            else:
-                history = files.setdefault(change.path, FileHistory())
-            history.developers.add(author)
-            history.changes.add(index)
-            history.last_time = commit.commit_time
-            history.author_changes[author] = history.author_changes.get(author, 0) + 1
-        me = self.state.authors.setdefault(author, AuthorHistory())
-        me.changes += 1
-        year = year_of(commit.commit_time)
-        me.changes_by_year[year] = me.changes_by_year.get(year, 0) + 1
-        for subsystem in {subsystem_of(change.path) for change in commit.files}:
-            me.subsystem_changes.setdefault(subsystem, set()).add(index)
+        remember(self.state, author, commit.commit_time,
+                 [(c.path, c.old_path, c.status) for c in commit.files], index)
+
+
+def remember(state: HistoryState, author: str, when: int, touches: Sequence[Touch],
+             index: int) -> None:
+    """Add a non-merge commit (the index-th mined) to the files' and the author's history."""
+    files = state.files
+    for path, old_path, status in touches:
+        if status == "R" and old_path is not None and old_path in files:
+            history = files.pop(old_path)
+            files[path] = history
+        elif status == "C" and old_path is not None and old_path in files:
+            history = files[path] = files[old_path].copy()
+        else:
+            history = files.setdefault(path, FileHistory())
+        history.developers.add(author)
+        history.changes.add(index)
+        history.last_time = when
+        history.author_changes[author] = history.author_changes.get(author, 0) + 1
+    me = state.authors.setdefault(author, AuthorHistory())
+    me.changes += 1
+    year = year_of(when)
+    me.changes_by_year[year] = me.changes_by_year.get(year, 0) + 1
+    for subsystem in {subsystem_of(path) for path, _, _ in touches}:
+        me.subsystem_changes.setdefault(subsystem, set()).add(index)
+
+
+def needed_commits(commits: Sequence[PastCommit], paths: Iterable[str],
+                   author: str) -> list[PastCommit]:
+    """The non-merge commits, oldest first, that shape the history of `paths` (followed back
+    through renames and copies) or the experience of `author`: remembering only these gives
+    those paths and that author the state remembering every commit gives them."""
+    wanted = set(paths)
+    needed = []
+    for commit in reversed(commits):
+        if commit.is_merge:
+            continue
+        touched = commit.author == author
+        grown = True
+        while grown:  # a commit can chain renames (a → b, b → c): follow them all
+            grown = False
+            for path, old_path, status in commit.files:
+                if path in wanted or old_path in wanted:
+                    touched = True
+                    if status in ("R", "C") and old_path is not None and path in wanted \
+                            and old_path not in wanted:
+                        wanted.add(old_path)
+                        grown = True
+        if touched:
+            needed.append(commit)
+    needed.reverse()
+    return needed

@@ -1,4 +1,5 @@
-"""The `diffrisk` command line: mine, szz, graph, train, models, drift, store, features."""
+"""The `diffrisk` command line: mine, szz, graph, train, models, drift, store, features,
+analyze, action, and the App's serve, worker, receive and sweep."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from analyzers.catalogue import catalogue_markdown
 from analyzers.git import GitRepo
 from app.action.command import action
 from app.analyze_command import analyze
+from app.app_commands import receive, serve, sweep, worker
 from app.bug_reports import read_bug_reports
 from app.cli_support import atomic_text_file, fail, progress_bar, reports_errors
 from app.drift_command import drift
@@ -187,6 +189,8 @@ main.add_command(analyze)
 main.add_command(action)
 main.add_command(drift)
 main.add_command(models)
+for _app_command in (serve, worker, receive, sweep):
+    main.add_command(_app_command)
 
 
 @main.command()

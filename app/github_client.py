@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import github
 import requests
@@ -58,6 +58,14 @@ def _header(headers: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def _next_cursor(link: str | None) -> str | None:
+    """The cursor of the rel="next" page in a Link header, if any."""
+    for part in (link or "").split(","):
+        if 'rel="next"' in part and "cursor=" in part:
+            return unquote(part.split("cursor=", 1)[1].split("&", 1)[0].split(">", 1)[0])
+    return None
+
+
 def _shorten(text: str, limit: int) -> str:
     """Text cut to at most `limit` characters, saying it was cut."""
     return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
@@ -68,12 +76,15 @@ class GitHubClient:
 
     def __init__(self, base_url: str, token: str, sleep: Callable[[float], None] = time.sleep,
                  max_wait: float = 120.0, clock: Callable[[], float] = time.time,
-                 timeout: int = 30) -> None:
+                 timeout: int = 30, bearer: bool = False,
+                 before_write: Callable[[str, str], None] | None = None) -> None:
+        auth = github.Auth.AppAuthToken(token) if bearer else github.Auth.Token(token)
         self._github = github.Github(
-            base_url=base_url, auth=github.Auth.Token(token), retry=None, timeout=timeout,
+            base_url=base_url, auth=auth, retry=None, timeout=timeout,
             per_page=100, seconds_between_requests=None, seconds_between_writes=None, lazy=True)
         self._sleep = sleep
         self._clock = clock
+        self._before_write = before_write
         self.max_wait = max_wait
 
     # -- check runs ---------------------------------------------------------------------------
@@ -106,7 +117,12 @@ class GitHubClient:
             last["actions"] = [dict(action) for action in actions]
         self._request("PATCH", path, body=last)
 
-    # -- pull requests and files --------------------------------------------------------------
+    # -- repositories, pull requests and files -----------------------------------------------
+    def repository_clone_info(self, full_name: str) -> tuple[str, str]:
+        """The repository's https clone URL and its default branch."""
+        data = self._request("GET", f"/repos/{full_name}")
+        return str(data["clone_url"]), str(data["default_branch"])
+
     def pull_request_head(self, full_name: str, number: int) -> str:
         """The pull request's current head commit sha."""
         data = self._request("GET", f"/repos/{full_name}/pulls/{number}")
@@ -157,17 +173,48 @@ class GitHubClient:
         self._request("PATCH", f"/repos/{full_name}/pulls/comments/{comment_id}",
                       body={"body": body})
 
+    # -- the App itself (authenticated with the App's JWT: bearer=True) ----------------------
+    def create_installation_token(self, installation_id: int) -> tuple[str, str]:
+        """A new installation access token and its expiry (ISO 8601)."""
+        data = self._request("POST", f"/app/installations/{int(installation_id)}/access_tokens")
+        return str(data["token"]), str(data["expires_at"])
+
+    def hook_deliveries(self, pages: int = 10) -> list[dict[str, Any]]:
+        """The App's recent webhook deliveries, newest first (at most `pages` pages of 100)."""
+        deliveries: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(pages):
+            params: dict[str, Any] = {"per_page": 100}
+            if cursor:
+                params["cursor"] = cursor
+            headers, data = self._request_with_headers("GET", "/app/hook/deliveries", params)
+            deliveries.extend(data)
+            cursor = _next_cursor(_header(headers, "link"))
+            if not cursor or not data:
+                break
+        return deliveries
+
+    def redeliver(self, delivery_id: int) -> None:
+        """Ask GitHub to send a delivery again."""
+        self._request("POST", f"/app/hook/deliveries/{int(delivery_id)}/attempts")
+
     # -- the one place requests are sent ------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None,
                  params: dict[str, Any] | None = None) -> Any:
         """Send one request with the retry rules; its decoded JSON answer."""
+        return self._request_with_headers(method, path, params, body)[1]
+
+    def _request_with_headers(self, method: str, path: str, params: dict[str, Any] | None = None,
+                              body: Any = None) -> tuple[Mapping[str, Any], Any]:
+        """Send one request with the retry rules (writes wait for the throttle first)."""
         waited = 0.0
         failures = 0
         while True:
+            if method != "GET" and self._before_write is not None:
+                self._before_write(method, path)
             try:
-                _, data = self._github.requester.requestJsonAndCheck(
+                return self._github.requester.requestJsonAndCheck(
                     method, path, parameters=params, input=body)
-                return data
             except GithubException as error:
                 wait = self._wait_for(error, method, path, waited)
                 if wait is None and (error.status < 500 or failures >= SERVER_RETRIES):

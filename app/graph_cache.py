@@ -37,16 +37,48 @@ class GraphCache:
 
     def save(self, repo: GitRepo, sha: str, graph: ImportGraph) -> None:
         """Write the graph atomically: a reader never sees half a file."""
-        target = self.file_for(repo, sha)
+        self._write(self.file_for(repo, sha), graph.to_dict())
+
+    def pagerank_file(self, repo: GitRepo, sha: str) -> Path:
+        """Where the PageRank of a commit's graph is kept (next to the graph)."""
+        return self.file_for(repo, sha).with_name(f"{sha}.pagerank.json.gz")
+
+    def load_pagerank(self, repo: GitRepo, sha: str) -> dict[str, float] | None:
+        """The cached PageRank of a commit's graph, or None when absent or unreadable."""
+        try:
+            with gzip.open(self.pagerank_file(repo, sha), "rt", encoding="utf-8") as handle:
+                return {str(path): float(rank) for path, rank in json.load(handle).items()}
+        except (OSError, EOFError, ValueError, AttributeError, TypeError, zlib.error):
+            return None
+
+    def save_pagerank(self, repo: GitRepo, sha: str, ranks: dict[str, float]) -> None:
+        """Write the PageRank atomically (JSON floats round-trip exactly)."""
+        self._write(self.pagerank_file(repo, sha), ranks)
+
+    @staticmethod
+    def _write(target: Path, value: object) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
-                json.dump(graph.to_dict(), handle)
+                json.dump(value, handle)
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def pagerank_at(repo: GitRepo, sha: str, graph: ImportGraph,
+                cache: GraphCache) -> dict[str, float]:
+    """The PageRank of a commit's import graph (networkx's, over scipy): cached, else
+    computed and cached; empty for an empty graph."""
+    ranks = cache.load_pagerank(repo, sha)
+    if ranks is None:
+        import networkx as nx  # noqa: PLC0415
+
+        ranks = dict(nx.pagerank(graph.graph)) if len(graph.graph) else {}
+        cache.save_pagerank(repo, sha, ranks)
+    return ranks
 
 
 def graph_at(repo: GitRepo, sha: str, cache: GraphCache) -> ImportGraph:

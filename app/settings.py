@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,18 @@ class Settings:
     mechanical_max_lines: int = 5000
     drift_threshold: float = 0.15
     mlflow_tracking_uri: str = ""
+    # The GitHub App (diffrisk serve / worker); secrets never appear in repr or logs.
+    app_id: str = ""
+    private_key_path: str = ""
+    private_key: str = field(default="", repr=False)
+    webhook_secret: str = field(default="", repr=False)
+    github_api_url: str = "https://api.github.com"
+    allow_local_clone_urls: bool = False
+    max_webhook_bytes: int = 25 * 1024 * 1024
+    dashboard_url: str = ""
+    analysis_timeout_seconds: int = 1800
+    write_interval_seconds: float = 1.0
+    writes_per_minute: int = 80
 
     @property
     def store_url(self) -> str:
@@ -56,6 +68,8 @@ def normalise_database_url(url: str) -> str:
 def _convert(name: str, value: Any, origin: str) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     try:
+        if kind in ("bool", bool):
+            return _boolean(value)
         if kind in ("int", int):
             if isinstance(value, bool):
                 raise ValueError
@@ -77,8 +91,21 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         return value
     except ValueError:
         expected = {"int": "a whole number ≥ 0", "float": "a number ≥ 0",
+                    "bool": "true or false",
                     "Path": "a path"}.get(str(kind), "a string")
         raise SettingsError(f"{name} from {origin} must be {expected}, not {value!r}") from None
+
+
+def _boolean(value: Any) -> bool:
+    """A yes/no setting from TOML (true/false) or the environment (1/0, true/false, yes/no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError
 
 
 def _known(name: str, origin: str) -> str:

@@ -5,13 +5,19 @@ The change is base..head where head is the tip of the mirror's default branch an
 newest first-parent ancestor whose diff with head touches at least FILES files; the store
 mines the base's history, so the change is new to it.
 
-    python -m benchmarks.bench_analyze --repo MIRROR [--files 50] [--warm 5]
+    python -m benchmarks.bench_analyze --repo MIRROR [--files 50] [--warm 5] [--store DIR]
+
+With --store DIR the store lives in DIR and is kept: a store that already holds the repository
+makes every run warm, so warm runs can be repeated without mining and training again. The
+commands run as an installed command does, writing and reusing Python's bytecode cache
+(PYTHONDONTWRITEBYTECODE is dropped from their environment).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,8 +49,9 @@ def timed_analyze(repo: str, data: Path, base: str, head: str) -> tuple[float, d
     command = [str(Path(sys.executable).parent / "diffrisk"), "--data-dir", str(data),
                "analyze", "--repo", repo, "--name", "bench", "--base", base, "--head", head,
                "--format", "json"]
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"analyze failed ({proc.returncode}): {proc.stderr}")
@@ -57,11 +64,14 @@ def main() -> None:
     parser.add_argument("--repo", required=True)
     parser.add_argument("--files", type=int, default=50)
     parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--store", type=Path, default=None,
+                        help="data directory to use and keep (default: a temporary one)")
     args = parser.parse_args()
     head = git(args.repo, "rev-parse", "HEAD").strip()
     base, changed = base_for(args.repo, head, args.files)
     with tempfile.TemporaryDirectory() as folder:
-        data = Path(folder)
+        data = args.store or Path(folder)
+        data.mkdir(parents=True, exist_ok=True)
         first, report, stderr = timed_analyze(args.repo, data, base, head)
         warm = [timed_analyze(args.repo, data, base, head) for _ in range(args.warm)]
     scored = sum(1 for f in report["files"] if f["skipped"] is None)

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.anomaly_rules import AnomalyBaseline
+from models.forest_arrays import ForestArrays
 from models.portable import OnnxScorer
 
 FloatArray = NDArray[np.float64]
@@ -137,7 +138,7 @@ def average_path_length(n: float) -> float:
     return 2.0 * (math.log(n - 1.0) + np.euler_gamma) - 2.0 * (n - 1.0) / n
 
 
-def scores_from_path_lengths(mean_path: FloatArray, max_samples: int) -> FloatArray:
+def scores_from_path_lengths(mean_path: NDArray[Any], max_samples: int) -> FloatArray:
     """Scores in −1..1 (2·2^(−E[h]/c(ψ)) − 1) from mean path lengths."""
     denominator = average_path_length(max_samples)
     isolation = np.power(2.0, -np.asarray(mean_path, dtype=np.float64) / denominator)
@@ -175,8 +176,15 @@ class AnomalyModel:
         quantiles: FloatArray = self._loaded["quantiles"]
         return quantiles
 
+    def use_arrays(self, arrays: ForestArrays) -> None:
+        """Walk the forest as numpy arrays (forest_from_onnx of onnx_text, kept by the caller)
+        instead of an onnxruntime session: the same path lengths, bit for bit."""
+        self._loaded["forest"] = arrays
+
     def _scores_of_columns(self, columns: FloatArray) -> FloatArray:
-        mean_path = self._session().outputs(columns)[0].ravel()
+        forest: ForestArrays | None = self._loaded.get("forest")
+        mean_path = (forest.sums(columns) if forest is not None
+                     else self._session().outputs(columns)[0].ravel())
         return scores_from_path_lengths(mean_path, self.max_samples)
 
     def scores(self, features: FloatArray) -> FloatArray:

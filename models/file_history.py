@@ -152,8 +152,14 @@ class FileHistory:
 
     def observe(self, change: ChangeRecord, is_fix: bool) -> list[FileRow]:
         """The rows of a change's files as of the change, then the change recorded."""
-        rows = []
-        for touch, peeked in zip(change.files, self.peek(change, is_fix), strict=True):
+        peeked = self.peek(change, is_fix)
+        return [FileRow(row.sha, row.path, identity, row.time, row.features)
+                for row, identity in zip(peeked, self.record(change, is_fix), strict=True)]
+
+    def record(self, change: ChangeRecord, is_fix: bool) -> list[int]:
+        """Record a change (observe without the rows); the identities of its files."""
+        identities = []
+        for touch in change.files:
             identity = self.identities.touch(touch)
             state = self.states.setdefault(identity, FileState(change.time))
             state.times.append(change.time)
@@ -163,12 +169,11 @@ class FileHistory:
             state.churn_total += touch.churn
             if is_fix:
                 state.fix_times.append(change.time)
-            rows.append(FileRow(peeked.sha, peeked.path, identity, peeked.time,
-                                peeked.features))
+            identities.append(identity)
         bisect.insort(self.change_times, change.time)
         if is_fix:
             bisect.insort(self.fix_change_times, change.time)
-        return rows
+        return identities
 
     def fix_times(self, identity: int) -> list[int]:
         """When fix commits touched a file identity (all that were observed)."""
@@ -184,6 +189,15 @@ def replay(history: Iterable[ChangeRecord], fixes: set[str]) -> tuple[FileHistor
     for change in history:
         rows.extend(files.observe(change, change.sha in fixes))
     return files, rows
+
+
+def file_history(history: Iterable[ChangeRecord], fixes: set[str] | frozenset[str],
+                 ) -> FileHistory:
+    """The file history after every change (replay's first half, without computing rows)."""
+    files = FileHistory()
+    for change in history:
+        files.record(change, change.sha in fixes)
+    return files
 
 
 def history_as_of(history: Iterable[ChangeRecord], fixes: set[str], now: int) -> FileHistory:

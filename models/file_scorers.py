@@ -4,7 +4,7 @@ an F1-best threshold, all stored as plain JSON."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -15,14 +15,13 @@ from models.metrics import IntArray, best_f1_threshold, evaluate
 from models.portable import (
     FloatArray,
     TreeArrays,
-    booster_contributions,
     booster_from_text,
     booster_margin,
     booster_to_text,
     fast_margins,
     trees_from_text,
 )
-from models.training import fit_calibrator
+from models.treeshap import ShapTrees, shap_trees_from_text
 
 MIN_ROWS = 20
 
@@ -57,28 +56,36 @@ class BoostedScorer:
     intercept: float
     threshold: float
     rounds: int
-    booster: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, booster_text: str, slope: float, intercept: float, threshold: float,
              rounds: int) -> BoostedScorer:
-        """A scorer with its booster loaded from the JSON model text."""
-        return cls(booster_text, slope, intercept, threshold, rounds,
-                   booster_from_text(booster_text))
+        """A scorer of the JSON model text (XGBoost itself is loaded only if asked for)."""
+        return cls(booster_text, slope, intercept, threshold, rounds)
+
+    @cached_property
+    def booster(self) -> Any:
+        """The XGBoost booster (loaded on first use; scoring and explaining do without)."""
+        return booster_from_text(self.booster_text)
 
     @cached_property
     def trees(self) -> TreeArrays:
         """The booster's trees as arrays, walked with numpy (no per-call library overhead)."""
         return trees_from_text(self.booster_text)
 
+    @cached_property
+    def shap(self) -> ShapTrees:
+        """The booster's leaf paths for TreeSHAP with numpy."""
+        return shap_trees_from_text(self.booster_text)
+
     def probabilities(self, features: FloatArray) -> FloatArray:
         """Calibrated probabilities of the rows."""
-        margins = fast_margins(self.trees, self.booster, features)
+        margins = fast_margins(self.trees, features)
         return sigmoid(self.slope * margins + self.intercept)
 
     def contributions(self, features: FloatArray) -> FloatArray:
         """Exact TreeSHAP contributions of each feature to the margin (bias column dropped)."""
-        return booster_contributions(self.booster, features)[:, :-1]
+        return self.shap.contributions(features)[:, :-1]
 
     def to_json(self) -> dict[str, Any]:
         """The scorer as JSON-safe values."""
@@ -117,6 +124,8 @@ def boost(rows: Rows, options: BoostOptions, rounds: int, check: Rows | None = N
 
 def platt_from_margins(margins: FloatArray, labels: IntArray) -> tuple[float, float]:
     """(slope, intercept) of a Platt map from margins to probabilities."""
+    from models.training import fit_calibrator  # noqa: PLC0415  (fitting only: scikit-learn)
+
     mapping = fit_calibrator("platt", sigmoid(margins), labels).mapping
     return float(mapping.coef_[0][0]), float(mapping.intercept_[0])
 

@@ -6,31 +6,33 @@ Features. A fixed vector from blast-radius facts (analyzers.blast.BlastRadius, p
 the co-change rules of the changed files (analyzers.coupling), and two plain numbers of
 history known before the change. The model is an XGBoost regressor stored as its JSON text;
 one change is scored by walking the same trees with numpy (TreeArrays, equal to booster_margin
-to float32 rounding) because XGBoost's per-call overhead alone is most of a millisecond.
+to float32 rounding) because XGBoost's per-call overhead alone is most of a millisecond, and
+explained by TreeSHAP computed with numpy (models/treeshap.py): XGBoost is loaded only to train
+and to score many rows at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import spearmanr
 
 from analyzers.blast import MIN_COUPLING_CONFIDENCE, BlastRadius
 from analyzers.coupling import Coupling
 from models.impact_target import MAX_IMPACT, impact_scale
 from models.portable import (
     TreeArrays,
-    booster_contributions,
     booster_from_text,
     booster_margin,
     booster_to_text,
     trees_from_text,
 )
+from models.treeshap import ShapTrees, shap_trees_from_text
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -149,12 +151,21 @@ class ImpactModel:
 
     booster_text: str
     feature_names: tuple[str, ...] = FEATURE_NAMES
-    booster: Any = field(init=False, repr=False, compare=False)
-    trees: TreeArrays = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "booster", booster_from_text(self.booster_text))
-        object.__setattr__(self, "trees", trees_from_text(self.booster_text))
+    @cached_property
+    def booster(self) -> Any:
+        """The XGBoost booster (loaded on first use: scoring many rows)."""
+        return booster_from_text(self.booster_text)
+
+    @cached_property
+    def trees(self) -> TreeArrays:
+        """The trees as arrays, walked with numpy."""
+        return trees_from_text(self.booster_text)
+
+    @cached_property
+    def shap(self) -> ShapTrees:
+        """The leaf paths for TreeSHAP with numpy."""
+        return shap_trees_from_text(self.booster_text)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form that loads without executing code."""
@@ -189,7 +200,7 @@ class ImpactModel:
 
     def contributions(self, features: Sequence[float]) -> Contributions:
         """Exact TreeSHAP contributions of each feature to this change's raw score."""
-        values = booster_contributions(self.booster, self._rows(features))[0]
+        values = self.shap.contributions(self._rows(features))[0]
         return Contributions(float(values[-1]),
                              {name: float(v) for name, v in zip(self.feature_names, values[:-1],
                                                                 strict=True)})
@@ -237,6 +248,8 @@ class ImpactMetrics:
 def regression_metrics(targets: FloatArray, predicted: FloatArray) -> RegressionMetrics:
     """RMSE, MAE and Spearman's rho (0 when either side is constant)."""
     errors = predicted - targets
+    from scipy.stats import spearmanr  # noqa: PLC0415  (evaluation only: keeps scoring light)
+
     constant = np.ptp(predicted) == 0 or np.ptp(targets) == 0
     rho = 0.0 if constant else float(spearmanr(predicted, targets).statistic)
     return RegressionMetrics(float(np.sqrt(np.mean(errors ** 2))), float(np.mean(np.abs(errors))),

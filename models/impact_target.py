@@ -68,23 +68,40 @@ def followup_files(records: Sequence[ChangeRecord], *, window_days: int = WINDOW
     latest) that later commits touching its files changed within the window; None when the
     window ends after as_of."""
     touched = _touch_identities(records)
-    commits_of: dict[int, list[int]] = {}
-    for index, (identities, _) in enumerate(touched):
-        for identity in identities:
-            commits_of.setdefault(identity, []).append(index)
+    commits_of = _commits_of(touched)
     result: list[frozenset[str] | None] = []
     for index, record in enumerate(records):
         end = record.time + window_days * DAY
         if as_of is not None and end > as_of:
             result.append(None)
             continue
-        own = touched[index][0]
-        later = _later_commits(records, commits_of, own, index, end)
-        files = {identity: path for j in sorted(later)
-                 if len(records[j].files) <= max_transaction_files
-                 for identity, path in touched[j][1].items() if identity not in own}
-        result.append(frozenset(files.values()))
+        result.append(_followups(records, touched, commits_of, index, end,
+                                 max_transaction_files))
     return result
+
+
+Touched = list[tuple[frozenset[int], dict[int, str]]]
+
+
+def _commits_of(touched: Touched) -> dict[int, list[int]]:
+    """The indices of the changes touching each file identity, in order."""
+    commits_of: dict[int, list[int]] = {}
+    for index, (identities, _) in enumerate(touched):
+        for identity in identities:
+            commits_of.setdefault(identity, []).append(index)
+    return commits_of
+
+
+def _followups(records: Sequence[ChangeRecord], touched: Touched,
+               commits_of: Mapping[int, list[int]], index: int, end: int,
+               max_transaction_files: int) -> frozenset[str]:
+    """The other files later commits touching the change's files changed before end."""
+    own = touched[index][0]
+    later = _later_commits(records, commits_of, own, index, end)
+    files = {identity: path for j in sorted(later)
+             if len(records[j].files) <= max_transaction_files
+             for identity, path in touched[j][1].items() if identity not in own}
+    return frozenset(files.values())
 
 
 def _later_commits(records: Sequence[ChangeRecord], commits_of: Mapping[int, list[int]],
@@ -127,6 +144,24 @@ def past_impacts(records: Sequence[ChangeRecord], *, window_days: int = WINDOW_D
         for identity in touched[index][0]:
             commits_of.setdefault(identity, []).append(index)
     return result
+
+
+def last_past_impact(records: Sequence[ChangeRecord], *, window_days: int = WINDOW_DAYS,
+                     last: int = PAST_CHANGES) -> tuple[float, int]:
+    """past_impacts(records)[-1], computing the targets of only the changes it averages."""
+    if not records:
+        return 0.0, 0
+    touched = _touch_identities(records)
+    commits_of = _commits_of(touched)
+    index = len(records) - 1
+    known = records[index].time - window_days * DAY
+    earlier = sorted({j for identity in touched[index][0]
+                      for j in [i for i in commits_of.get(identity, ()) if i < index][-4 * last:]
+                      if records[j].time <= known}, reverse=True)[:last]
+    values = [impact_scale(len(_followups(records, touched, commits_of, j,
+                                          records[j].time + window_days * DAY,
+                                          MAX_TRANSACTION_FILES))) for j in earlier]
+    return (sum(values) / len(values) if values else 0.0, len(values))
 
 
 def impact_target(change: ChangeRecord, later: Sequence[ChangeRecord], *,

@@ -6,8 +6,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import rankdata
-from sklearn.metrics import average_precision_score, matthews_corrcoef
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -19,6 +17,9 @@ def roc_auc(labels: IntArray, scores: FloatArray) -> float:
     negatives = len(labels) - positives
     if positives == 0 or negatives == 0:
         return math.nan
+    from scipy.stats import rankdata  # noqa: PLC0415  (scipy and scikit-learn load only when
+    # something is evaluated: scoring imports this module for its types)
+
     ranks = rankdata(scores)
     return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2)
                  / (positives * negatives))
@@ -26,11 +27,15 @@ def roc_auc(labels: IntArray, scores: FloatArray) -> float:
 
 def pr_auc(labels: IntArray, scores: FloatArray) -> float:
     """Area under the precision-recall curve (average precision)."""
+    from sklearn.metrics import average_precision_score  # noqa: PLC0415
+
     return float(average_precision_score(labels, scores)) if labels.any() else math.nan
 
 
 def threshold_metrics(labels: IntArray, predicted: IntArray) -> dict[str, float]:
     """Precision, recall, F1 and MCC of hard 0/1 predictions."""
+    from sklearn.metrics import matthews_corrcoef  # noqa: PLC0415
+
     true_pos = int(np.sum((predicted == 1) & (labels == 1)))
     precision = true_pos / max(int(predicted.sum()), 1)
     recall = true_pos / max(int(labels.sum()), 1)

@@ -20,16 +20,17 @@ from numpy.typing import NDArray
 
 from models.explain import Explanation, explain
 from models.features import add_derived, logit, sigmoid, signed_log1p
+from models.forest_arrays import ForestArrays
 from models.portable import (
     OnnxScorer,
     TreeArrays,
-    booster_contributions,
     booster_from_text,
     booster_to_text,
     fast_margins,
     onnx_to_text,
     trees_from_text,
 )
+from models.treeshap import ShapTrees, shap_trees_from_text
 
 FloatArray = NDArray[np.float64]
 FORMAT = "diffrisk.risk/1"
@@ -92,13 +93,19 @@ class BoosterPart:
         """The booster's trees as arrays, walked with numpy (no per-call library overhead)."""
         return trees_from_text(self.text)
 
+    @cached_property
+    def shap(self) -> ShapTrees:
+        """The booster's leaf paths for TreeSHAP with numpy."""
+        return shap_trees_from_text(self.text)
+
     def log_odds(self, features: FloatArray) -> FloatArray:
         """The booster's margin: its log-odds."""
-        return fast_margins(self.trees, self.booster, features)
+        return fast_margins(self.trees, features)
 
     def contributions(self, features: FloatArray) -> FloatArray:
-        """TreeSHAP contributions to the margin, then the bias column."""
-        return booster_contributions(self.booster, features)
+        """TreeSHAP contributions to the margin, then the bias column (booster_contributions
+        computed with numpy)."""
+        return self.shap.contributions(features)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values."""
@@ -112,10 +119,13 @@ class BoosterPart:
 
 @dataclass(frozen=True)
 class ForestPart:
-    """A random forest (with its imputer) as an ONNX graph; medians for occlusion."""
+    """A random forest (with its imputer) as an ONNX graph; medians for occlusion. With its
+    arrays (models/forest_arrays.py, kept by the caller) it is walked with numpy, to the same
+    probabilities, instead of run by onnxruntime; `onnx` may then be left empty."""
 
     onnx: str
     medians: FloatArray
+    arrays: ForestArrays | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def scorer(self) -> OnnxScorer:
@@ -124,6 +134,8 @@ class ForestPart:
 
     def probability(self, features: FloatArray) -> FloatArray:
         """The forest's probability of the positive class."""
+        if self.arrays is not None:
+            return self.arrays.probability(features)
         return np.asarray(self.scorer.outputs(features)[1][:, 1], dtype=np.float64)
 
     def log_odds(self, features: FloatArray) -> FloatArray:
@@ -142,6 +154,9 @@ class ForestPart:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values."""
+        if not self.onnx:
+            raise ValueError("this forest was loaded as arrays without its ONNX graph: load "
+                             "the model from its artifact to save it")
         return {"kind": "forest", "onnx": self.onnx, "medians": self.medians.tolist()}
 
     @classmethod

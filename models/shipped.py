@@ -12,9 +12,20 @@ from models.risk_model import RiskModel
 SHIPPED_RISK = "risk.json.gz"
 
 
-def shipped_risk_model() -> RiskModel | None:
-    """The shipped cross-project risk model, or None when this build has none."""
+def shipped_risk_bytes() -> bytes | None:
+    """The shipped model's file as stored (gzipped JSON), or None when this build has none."""
     resource = resources.files("models").joinpath("pretrained", SHIPPED_RISK)
     if not resource.is_file():
         return None
-    return RiskModel.from_json(json.loads(gzip.decompress(resource.read_bytes())))
+    return resource.read_bytes()
+
+
+def risk_model_from_bytes(stored: bytes) -> RiskModel:
+    """A risk model from its gzipped JSON."""
+    return RiskModel.from_json(json.loads(gzip.decompress(stored)))
+
+
+def shipped_risk_model() -> RiskModel | None:
+    """The shipped cross-project risk model, or None when this build has none."""
+    stored = shipped_risk_bytes()
+    return None if stored is None else risk_model_from_bytes(stored)

@@ -47,6 +47,15 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
 )
 DROPPED_KEYS = frozenset({"example", "examples"})
 SKIPPED_WEBHOOK_FILES = frozenset({"index.json"})
+# Examples only index.json holds: (event, action) → the first example sent to an App installation.
+INDEXED_EXAMPLES: tuple[tuple[str, str | None], ...] = (
+    ("pull_request", "ready_for_review"),
+    ("pull_request", "closed"),
+    ("installation", "suspend"),
+    ("installation", "unsuspend"),
+    ("merge_group", "checks_requested"),
+    ("push", None),
+)
 
 
 def strip(node: Any, in_properties: bool = False) -> Any:
@@ -139,6 +148,19 @@ def vendor(shared: Path, out: Path) -> list[Path]:
         written.append(hooks / source.name)
         hooks.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, written[-1])  # byte for byte: webhook tests sign these bytes
+    written.extend(indexed_examples(shared / "webhook-examples" / "index.json", hooks))
+    return written
+
+
+def indexed_examples(index: Path, hooks: Path) -> list[Path]:
+    """Write INDEXED_EXAMPLES from the index as <event>.<action>.json (push: push.json)."""
+    events = {entry["name"]: entry for entry in json.loads(index.read_text(encoding="utf-8"))}
+    written = []
+    for event, action in INDEXED_EXAMPLES:
+        example = next(x for x in events[event]["examples"]
+                       if x.get("action") == action and "installation" in x)
+        written.append(hooks / (f"{event}.{action}.json" if action else f"{event}.json"))
+        write_json(written[-1], example)
     return written
 
 

@@ -5,7 +5,9 @@ scripts/vendor_github.py) and its JSON body validated against that operation's r
 unknown route or an invalid body answers 422 and lands in `violations`. Every response the fake
 sends is validated against the operation's response schema too (`response_violations`).
 Use: `with FakeGitHub() as fake: ...` then `GitHubClient(fake.base_url, ...)`, and assert
-`fake.violations == []` at the end. Tests register state with add_pull and add_file.
+`fake.violations == []` at the end. Tests register state with add_pull and add_file; `fake.auth =
+AppAuth(app_id, public_key_pem)` makes the fake check Authorization as GitHub does (App JWTs on
+/app/*, tokens it minted elsewhere; a failed check is a violation and a 401).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.fakegithub_auth import AppAuth, AppEndpoints
 from tests.fakegithub_spec import (
     TIMESTAMP,
     Failure,
@@ -50,9 +54,10 @@ class Recorded:
     authorization: str | None
     body: Any
     status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeGitHub:
+class FakeGitHub(AppEndpoints):
     """A recording fake GitHub REST server on 127.0.0.1 (a context manager)."""
 
     def __init__(self, spec: Spec | None = None) -> None:
@@ -72,6 +77,9 @@ class FakeGitHub:
         self.deliveries: list[JsonDict] = []
         self.redeliveries: list[int] = []
         self.default_branch = "main"
+        self.clone_urls: dict[str, str] = {}  # GET /repos/{owner}/{repo}'s clone_url by name
+        self.auth: AppAuth | None = None  # None: any Authorization header is accepted
+        self.token_expires = time.time() + 3600  # every minted token's expiry (epoch seconds)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
@@ -150,6 +158,11 @@ class FakeGitHub:
                                           {} if headers is None else dict(headers),
                                           message or default, times))
 
+    def move_head(self, repo: str, number: int, head_sha: str) -> None:
+        """Push to a registered pull request: its head is now head_sha."""
+        with self._lock:
+            self.pulls[(repo, number)]["head"]["sha"] = head_sha
+
     def new_id(self) -> int:
         """A fresh object id."""
         return next(self._ids)
@@ -173,7 +186,7 @@ class FakeGitHub:
         body: Any = None
         raw = request.get_data()
         record = Recorded(request.method, request.path, request.query_string.decode(),
-                          request.headers.get("Authorization"), None)
+                          request.headers.get("Authorization"), None, headers=dict(request.headers))
         with self._lock:
             self.requests.append(record)
             try:
@@ -190,6 +203,10 @@ class FakeGitHub:
             operation, params = found
             if record.authorization is None:
                 return self._send(record, None, 401, {"message": "Requires authentication"})
+            refused = self.auth and self.auth.problem(request.path, record.authorization)
+            if refused:
+                self.violations.append(refused)
+                return self._send(record, None, 401, {"message": "Bad credentials"})
             if self.read_only and request.method in WRITES and request.path.startswith("/repos/"):
                 return self._send(record, None, 403, {"message": READ_ONLY_MESSAGE})
             problems = [*self.spec.path_errors(operation, params),
@@ -376,20 +393,7 @@ class FakeGitHub:
 
     def _get_repo(self, p: dict[str, str], _: Any, __: Any) -> tuple[int, Any]:
         name = f"{p['owner']}/{p['repo']}"
-        return 200, self._example("full-repository", name=p["repo"], full_name=name,
-                                  default_branch=self.default_branch, id=1)
+        return 200, self._example("full-repository", name=p["repo"], full_name=name, id=1,
+                                  default_branch=self.default_branch, clone_url=self.clone_urls
+                                  .get(name, f"https://github.com/{name}.git"))
 
-    def _token(self, p: dict[str, str], _: Any, __: Any) -> tuple[int, Any]:
-        token = f"ghs_fake{self.new_id()}installation{p['installation_id']}"
-        self.tokens.append(token)
-        return 201, self._example("installation-token", token=token, expires_at=TIMESTAMP)
-
-    def _list_deliveries(self, _: Any, __: Any, args: Any) -> tuple[int, Any]:
-        return 200, self.page(self.deliveries, args, "/app/hook/deliveries")
-
-    def _redeliver(self, p: dict[str, str], _: Any, __: Any) -> tuple[int, Any]:
-        self.redeliveries.append(int(p["delivery_id"]))
-        return 202, {}
-
-    def _get_app(self, _: Any, __: Any, ___: Any) -> tuple[int, Any]:
-        return 200, self._example("integration", id=1, slug="diffrisk", name="diffrisk")

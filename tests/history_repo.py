@@ -82,3 +82,16 @@ def build_long_history(builder: RepoBuilder, commits: int = 220, seed: int = 7) 
         builder.commit(message, days=writer.random.uniform(0.2, 2.0),
                        author=writer.random.choice(AUTHORS))
     return builder.head()
+
+
+def pull_request_on_history(builder: RepoBuilder, commits: int = 220) -> tuple[str, str]:
+    """A history to learn from on main and a pull request branch `feature` adding a division
+    and a report that calls it: (base, head)."""
+    base = build_long_history(builder, commits=commits)
+    builder.checkout("-b", "feature")
+    ops = (builder.path / "pkg/mod3.py").read_text()
+    builder.write("pkg/mod3.py", ops + "\n\ndef div(a, b):\n    if b == 0:\n        return 0\n"
+                                       "    return a / b\n")
+    builder.write("pkg/report.py", "from pkg import mod3\n\n\ndef show(a, b):\n"
+                                   "    return mod3.div(a, b)\n")
+    return base, builder.commit("Add div and a report", author=("Eve", "eve@example.com"))

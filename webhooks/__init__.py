@@ -1,1 +1,1 @@
-"""Flask blueprint for GitHub webhooks (built with the GitHub App issue)."""
+"""GitHub webhooks: verify, parse, dedupe, route (event, action), persist and enqueue."""

@@ -1,8 +1,9 @@
 """Posting an analysis to GitHub: one check run with annotations and one review whose comments
-replace the earlier run's (the same client and renderers the App uses)."""
+replace the earlier run's; the Action and the App's workers share it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.github_client import GitHubClient, GitHubError, ReadOnlyTokenError
@@ -25,12 +26,21 @@ class Published:
     skipped: str | None = None
 
 
-def publish_check_run(client: GitHubClient, repository: str, result: AnalysisResult) -> int:
-    """Create the check run on the head and complete it with the gate's conclusion."""
-    check_id = client.create_check_run(repository, result.head, CHECK_NAME)
+def complete_check_run(client: GitHubClient, repository: str, check_id: int,
+                       result: AnalysisResult, actions: Sequence[Mapping[str, str]] = ()) -> None:
+    """Complete a check run with the result: title, summary, annotations, the gate's verdict."""
     client.complete_check_run(repository, check_id, result.gate.conclusion,
                               check_run.check_run_title(result), render_markdown(result),
-                              check_run.annotations(result))
+                              check_run.annotations(result), actions=actions)
+
+
+def publish_check_run(client: GitHubClient, repository: str, result: AnalysisResult,
+                      check_id: int | None = None,
+                      actions: Sequence[Mapping[str, str]] = ()) -> int:
+    """Create the check run on the head (unless given) and complete it with the result."""
+    if check_id is None:
+        check_id = client.create_check_run(repository, result.head, CHECK_NAME)
+    complete_check_run(client, repository, check_id, result, actions)
     return check_id
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analyzers.changes import ChangeRecord, FileTouch, identify
+from analyzers.changes import ChangeRecord, FileTouch
 from analyzers.diff import ChangeDiff
 from analyzers.git import GitRepo
 from analyzers.history import MinedCommit, developer_id
@@ -52,10 +52,10 @@ def file_rows(history: MinedHistory, mined: MinedCommit,
               record: ChangeRecord) -> tuple[tuple[str, ...], Any, Any]:
     """The paths of the record's files, their bug-model rows and their file-risk rows."""
     from models.bug import bug_features  # noqa: PLC0415
-    from models.file_history import replay  # noqa: PLC0415
+    from models.file_history import file_history  # noqa: PLC0415
     from models.file_risk import file_risk_features  # noqa: PLC0415
 
-    files, _ = replay(history.records, set(history.fixes))
+    files = file_history(history.records, history.fixes)
     paths, bug_rows = bug_features(files, record, mined.is_fix)
     by_path = {f.path: f.features for f in mined.files}
     _, risk_rows = file_risk_features(files, record, [by_path[t.path] for t in record.files],
@@ -76,16 +76,18 @@ def impact_inputs(repo: GitRepo, diff: ChangeDiff, history: MinedHistory, record
     and the impact model's features."""
     from analyzers.blast import blast_radius  # noqa: PLC0415
     from analyzers.coupling import coupled_files  # noqa: PLC0415
-    from app.graph_cache import GraphCache, graph_of_change  # noqa: PLC0415
+    from app.graph_cache import GraphCache, graph_of_change, pagerank_at  # noqa: PLC0415
     from models.impact import impact_features  # noqa: PLC0415
-    from models.impact_target import past_impacts  # noqa: PLC0415
+    from models.impact_target import last_past_impact  # noqa: PLC0415
 
-    graph = graph_of_change(repo, diff.base, diff.head, GraphCache(cache_dir))
+    cache = GraphCache(cache_dir)
+    graph = graph_of_change(repo, diff.base, diff.head, cache)
     before = before_paths(record)
-    rules = coupled_files(identify(history.records), before)
+    rules = coupled_files(history.identified, before)
     living = [t.path for t in record.files if t.status != "D"]
-    blast = blast_radius(graph.graph, living, rules)
-    past = past_impacts([*history.records, record])[-1]
+    blast = blast_radius(graph.graph, living, rules,
+                         pagerank=pagerank_at(repo, diff.head, graph, cache))
+    past = last_past_impact([*history.records, record])
     features = impact_features(blast, rules, churn=sum(t.churn for t in record.files),
                                recent_changes=recent_changes(history, set(before), record.time),
                                past_impact=past)
@@ -93,14 +95,17 @@ def impact_inputs(repo: GitRepo, diff: ChangeDiff, history: MinedHistory, record
 
 
 def complexity_of(repo: GitRepo, diff: ChangeDiff, scored: set[str],
-                  ) -> tuple[ComplexityDelta, ...]:
-    """Complexity at base and head of the scored files."""
+                  cache_dir: Any) -> tuple[ComplexityDelta, ...]:
+    """Complexity at base and head of the scored files: their functions only, all the
+    analysis reads (summed cyclomatic complexity); measured blobs kept in the cache folder."""
     from analyzers.complexity import change_complexity  # noqa: PLC0415
+    from app.complexity_cache import ComplexityFiles  # noqa: PLC0415
 
     pairs = [(None if f.status == "added" else (f.old_path or f.path),
               None if f.status == "deleted" else f.path)
              for f in diff.files if f.path in scored]
-    return tuple(change_complexity(repo, diff.base, diff.head, pairs))
+    return tuple(change_complexity(repo, diff.base, diff.head, pairs, measures="functions",
+                                   cache=ComplexityFiles(cache_dir / "complexity")))
 
 
 def summed_cyclomatic(version: Any) -> float | None:
@@ -154,7 +159,7 @@ def reviewers_of(history: MinedHistory, record: ChangeRecord) -> tuple[Reviewer,
     """Who knows the changed files best (never the author, never a bot)."""
     from analyzers.knowledge import file_experts, suggest_reviewers  # noqa: PLC0415
 
-    experts = file_experts(identify(history.records), before_paths(record), record.time)
+    experts = file_experts(history.identified, before_paths(record), record.time)
     return tuple(suggest_reviewers(experts, record.author))
 
 
@@ -171,7 +176,7 @@ def prepare_change(repo: GitRepo, diff: ChangeDiff, mined: MinedCommit, history:
     record = change_record(mined, scored)
     paths, bug_rows, risk_rows = file_rows(history, mined, record)
     blast, impact = impact_inputs(repo, diff, history, record, cache_dir)
-    complexity = complexity_of(repo, diff, scored)
+    complexity = complexity_of(repo, diff, scored, cache_dir)
     facts = anomaly_facts(mined, record, complexity, manifest_lines(repo, diff, scored))
     anomaly_names = tuple(getattr(models.anomaly, "feature_names", ()))
     inputs = ChangeInputs(row_of(mined.features, models.risk.inputs), risk_rows, bug_rows,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from analyzers.changes import ChangeRecord
+from analyzers.changes import ChangeRecord, IdentifiedHistory, identify
+from analyzers.history import PastCommit
 from app.storage.feature_store import FeatureStore
 from app.training_run import TrainingRunError
 
@@ -17,6 +19,12 @@ class MinedHistory:
     repository_id: int
     records: tuple[ChangeRecord, ...]
     fixes: frozenset[str]
+    past: tuple[PastCommit, ...] | None = None  # every commit, for the fold's state
+
+    @cached_property
+    def identified(self) -> IdentifiedHistory:
+        """The changes with their files' identities across renames (computed once)."""
+        return identify(self.records)
 
     @property
     def commit_count(self) -> int:
@@ -29,6 +37,6 @@ def load_history(store: FeatureStore, name: str) -> MinedHistory:
     repository_id = store.repository_id(name)
     if repository_id is None:
         raise TrainingRunError(f"{name} has not been mined: run `diffrisk mine --name {name}`")
-    records = tuple(store.change_records(repository_id))
-    fixes = frozenset(c.sha for c in store.commits(repository_id) if c.is_fix)
-    return MinedHistory(name, repository_id, records, fixes)
+    records, past = store.history_rows(repository_id)
+    return MinedHistory(name, repository_id, tuple(records), store.fix_shas(repository_id),
+                        tuple(past))

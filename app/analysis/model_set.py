@@ -4,6 +4,7 @@ shipped cross-project risk model while it has no risk model of its own that beat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.model_choice import active_risk_model
@@ -21,8 +22,11 @@ class LoadedModels:
     labels: dict[str, str]
 
 
-def load_models(registry: ModelRegistry, repository: str) -> LoadedModels:
-    """Every production model of the repository (risk falls back to the shipped one)."""
+def load_models(registry: ModelRegistry, repository: str,
+                data_dir: Path | None = None) -> LoadedModels:
+    """Every production model of the repository (risk falls back to the shipped one, read
+    through the cache in data_dir when given: app/model_cache.py)."""
+    from app.model_cache import cached_forest_arrays  # noqa: PLC0415
     from models.anomaly import AnomalyModel  # noqa: PLC0415
     from models.bug import BugModel  # noqa: PLC0415
     from models.file_risk import FileRiskModel  # noqa: PLC0415
@@ -30,7 +34,7 @@ def load_models(registry: ModelRegistry, repository: str) -> LoadedModels:
     from models.impact import ImpactModel  # noqa: PLC0415
     from models.scoring import ModelSet  # noqa: PLC0415
 
-    risk, risk_label = active_risk_model(registry, repository)
+    risk, risk_label = active_risk_model(registry, repository, data_dir)
     labels = {"risk": risk_label}
     loaded: dict[str, object] = {}
     readers = {"file_risk": FileRiskModel.from_json, "bug": BugModel.from_json,
@@ -42,6 +46,11 @@ def load_models(registry: ModelRegistry, repository: str) -> LoadedModels:
             continue
         loaded[kind] = read(registry.load(repository, kind, entry.version))
         labels[kind] = f"{repository} {kind}@{entry.version}"
+    anomaly = loaded.get("anomaly")
+    if isinstance(anomaly, AnomalyModel) and data_dir is not None:
+        arrays = cached_forest_arrays(anomaly.onnx_text, data_dir)
+        if arrays is not None:
+            anomaly.use_arrays(arrays)
     return LoadedModels(ModelSet(risk, loaded.get("file_risk"), loaded.get("bug"),  # type: ignore[arg-type]
                                  loaded.get("anomaly"), loaded.get("impact"),  # type: ignore[arg-type]
                                  loaded.get("health")), labels)  # type: ignore[arg-type]

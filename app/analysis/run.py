@@ -33,6 +33,7 @@ class AnalyzeRequest:
     head: str = "HEAD"
     name: str | None = None
     retrain: bool = False
+    gate_ref: str | None = None  # where .github/diffrisk.yml is read (default: the base)
 
 
 @dataclass
@@ -111,7 +112,7 @@ def prepare_models(settings: Settings, repo: GitRepo, request: AnalyzeRequest, b
         hooks.training.extend(train_repository_models(
             engine, repo, history, lambda kind: hooks.on_status(f"training the {kind} model")))
     timer.lap("train")
-    return engine, load_models(registry, name), history
+    return engine, load_models(registry, name, settings.data_dir.expanduser()), history
 
 
 def analyze(settings: Settings, request: AnalyzeRequest,
@@ -127,7 +128,7 @@ def analyze(settings: Settings, request: AnalyzeRequest,
     repo = GitRepo(request.repo_path)
     base = base_ref(repo, request.base)
     repo.resolve(request.head)
-    config = gate_config_at(repo, base)
+    config = gate_config_at(repo, request.gate_ref or base)
     engine, loaded, history = prepare_models(settings, repo, request, base, hooks, timer)
     name = request.name or str(repo.path)
     diff = pull_request_diff(repo, base, request.head)
@@ -143,7 +144,8 @@ def analyze(settings: Settings, request: AnalyzeRequest,
         return unscored_result(name, diff.base, diff.head, reason,
                                file_results(diff, {}, ignored), model, timer.seconds)
     hooks.on_status("computing the change's facts")
-    mined = pull_request_features(engine, settings, repo, name, diff.base, diff.head)  # type: ignore[arg-type]
+    mined = pull_request_features(engine, settings, repo, name, diff.base, diff.head,  # type: ignore[arg-type]
+                                  history.past)  # type: ignore[attr-defined]
     prepared = prepare_change(repo, diff, mined, history, loaded.models,  # type: ignore[arg-type]
                               scored, settings.data_dir.expanduser())
     timer.lap("facts")

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from redis import Redis
 from sqlalchemy import Engine, and_, delete, func, select
 
 from analyzers.catalogue import EXTRACTOR_VERSION
 from analyzers.changes import ChangeRecord, FileTouch
-from analyzers.history import developer_id
+from analyzers.history import PastCommit, developer_id
 from app.storage.cache import FeatureCache
 from app.storage.schema import Commit, CommitTag, FileChange, MiningState, Repository, SzzLink
 
@@ -49,6 +48,8 @@ def open_feature_store(engine: Engine, redis_url: str, ttl_seconds: int) -> Feat
     """The feature store, reading through a Redis cache when a Redis URL is configured."""
     if not redis_url:
         return FeatureStore(engine)
+    from redis import Redis  # noqa: PLC0415  (a tenth of a second: only when configured)
+
     return FeatureStore(engine, FeatureCache(Redis.from_url(redis_url), ttl_seconds))
 
 
@@ -84,6 +85,13 @@ class FeatureStore:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(Commit.position)).all()
         return [StoredCommit(*row) for row in rows]
+
+    def fix_shas(self, repository_id: int) -> frozenset[str]:
+        """The shas of the stored commits that are bug fixes."""
+        with self.engine.connect() as conn:
+            return frozenset(conn.scalars(select(Commit.sha).where(
+                Commit.repository_id == repository_id,
+                Commit.extractor_version == EXTRACTOR_VERSION, Commit.is_fix)))
 
     def commit_features(self, repository_id: int, sha: str) -> dict[str, Any] | None:
         """One commit's features, through the Redis cache when there is one."""
@@ -151,7 +159,8 @@ class FeatureStore:
         files: the history that coupling and knowledge are computed from."""
         query = select(Commit.id, Commit.sha, Commit.commit_time, Commit.author_name,
                        Commit.author_email, FileChange.path, FileChange.old_path,
-                       FileChange.status, FileChange.features).join(
+                       FileChange.status, FileChange.features["la"].as_float().label("la"),
+                       FileChange.features["ld"].as_float().label("ld")).join(
             FileChange, FileChange.commit_id == Commit.id).where(
             Commit.repository_id == repository_id,
             Commit.extractor_version == EXTRACTOR_VERSION, Commit.is_merge.is_(False))
@@ -166,9 +175,39 @@ class FeatureStore:
                 records.append(ChangeRecord(
                     first.sha, first.commit_time,
                     developer_id(first.author_name, first.author_email),
-                    tuple(FileTouch(t.path, t.old_path, t.status,
-                                    int(t.features["la"] + t.features["ld"])) for t in touches)))
+                    tuple(FileTouch(t.path, t.old_path, t.status, int(t.la + t.ld))
+                          for t in touches)))
         return records
+
+    def history_rows(self, repository_id: int) -> tuple[list[ChangeRecord], list[PastCommit]]:
+        """change_records() and HistoryWriter.past_commits() from one query: the non-merge
+        changes with files, and every commit as the fold's state remembers it."""
+        query = select(Commit.id, Commit.sha, Commit.commit_time, Commit.author_name,
+                       Commit.author_email, Commit.is_merge, FileChange.path,
+                       FileChange.old_path, FileChange.status,
+                       FileChange.features["la"].as_float().label("la"),
+                       FileChange.features["ld"].as_float().label("ld")).outerjoin(
+            FileChange, FileChange.commit_id == Commit.id).where(
+            Commit.repository_id == repository_id,
+            Commit.extractor_version == EXTRACTOR_VERSION)
+        records: list[ChangeRecord] = []
+        past: list[PastCommit] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(Commit.position, FileChange.id))
+            for _, group in groupby(rows, key=lambda row: row.id):
+                touches = list(group)
+                first = touches[0]
+                author = developer_id(first.author_name, first.author_email)
+                files = [t for t in touches if t.path is not None]
+                past.append(PastCommit(len(past), author, int(first.commit_time),
+                                       bool(first.is_merge),
+                                       tuple((t.path, t.old_path, t.status) for t in files)))
+                if files and not first.is_merge:
+                    records.append(ChangeRecord(
+                        first.sha, first.commit_time, author,
+                        tuple(FileTouch(t.path, t.old_path, t.status, int(t.la + t.ld))
+                              for t in files)))
+        return records, past
 
     def szz_links(self, repository_id: int) -> list[tuple[str, str, str, int]]:
         """Every SZZ link: (fix sha, inducing sha, blamed path, when it became known)."""

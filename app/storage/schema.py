@@ -1,4 +1,5 @@
-"""The tables: repositories, mined commits and file changes (the feature store), SZZ links."""
+"""The tables: repositories, mined commits and file changes (the feature store), SZZ links,
+the model registry, and the App's installations, deliveries and analyses."""
 
 from __future__ import annotations
 
@@ -161,3 +162,66 @@ class ModelVersion(Base):
     # Deferred: listing and promoting versions never reads the (megabytes of) model itself.
     artifact: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     artifact_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Installation(Base):
+    """A GitHub App installation (its id is GitHub's); suspended ones get no analyses."""
+
+    __tablename__ = "installations"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(200))
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InstalledRepository(Base):
+    """A repository an installation gives access to; its data goes when the access goes."""
+
+    __tablename__ = "installed_repositories"
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(400), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Delivery(Base):
+    """A webhook delivery as received: kept until its job is queued, so none is lost.
+
+    status: received → queued (in Redis) | pending (Redis was down; replayed later) | ignored |
+    duplicate. The raw body is kept for replay; webhook payloads carry no secrets.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status", "status", "received_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(100), unique=True)
+    event: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60), default="")
+    installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    body: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    jobs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Analysis(Base):
+    """One analysis of a head commit under one gate configuration, and how it was posted."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (UniqueConstraint("repository", "head_sha", "config_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository: Mapped[str] = mapped_column(String(400))
+    pull_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    head_sha: Mapped[str] = mapped_column(SHA)
+    base_sha: Mapped[str] = mapped_column(SHA, default="")
+    config_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    conclusion: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    check_run_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

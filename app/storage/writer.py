@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from analyzers.batching import batched
 from analyzers.catalogue import EXTRACTOR_VERSION
 from analyzers.gitlog import GITLINK_MODE, RawCommit, RawFileChange
-from analyzers.history import MinedCommit
+from analyzers.history import MinedCommit, PastCommit, developer_id
 from app.storage.schema import (
     Commit,
     CommitTag,
@@ -71,11 +72,14 @@ class HistoryWriter:
     """Writes mined history of one extractor version inside a transaction it is given."""
 
     def repository_id(self, conn: Connection, name: str, path: str) -> int:
-        """The id of the named repository, created when new."""
-        found = conn.scalar(select(Repository.id).where(Repository.name == name))
+        """The id of the named repository, created when new (its path updated when moved)."""
+        found = conn.execute(select(Repository.id, Repository.path).where(
+            Repository.name == name)).first()
         if found is not None:
-            conn.execute(update(Repository).where(Repository.id == found).values(path=path))
-            return int(found)
+            if found.path != path:  # no write (nor a commit to wait for) when unchanged
+                conn.execute(update(Repository).where(Repository.id == found.id).values(
+                    path=path))
+            return int(found.id)
         created = conn.execute(insert(Repository).values(name=name, path=path).returning(
             Repository.id))
         return int(created.scalar_one())
@@ -145,6 +149,41 @@ class HistoryWriter:
                 pending = next(files, None)
             yield RawCommit(c.sha, tuple(c.parents.split()), c.author_name, c.author_email,
                             c.author_time, c.author_tz_minutes, c.commit_time, "", tuple(changes))
+
+    def past_commits(self, conn: Connection, repository_id: int) -> list[PastCommit]:
+        """Every stored commit in mining order with only what the fold's state remembers
+        (no features: a fraction of replay_history's cost)."""
+        rows = conn.execute(select(
+            Commit.id, Commit.author_name, Commit.author_email, Commit.commit_time,
+            Commit.is_merge, FileChange.path, FileChange.old_path, FileChange.status,
+        ).outerjoin(FileChange, FileChange.commit_id == Commit.id).where(
+            Commit.repository_id == repository_id,
+            Commit.extractor_version == EXTRACTOR_VERSION,
+        ).order_by(Commit.position, FileChange.id))
+        found: list[PastCommit] = []
+        for _, group in groupby(rows, key=lambda row: row.id):
+            touches = list(group)
+            first = touches[0]
+            found.append(PastCommit(
+                len(found), developer_id(first.author_name, first.author_email),
+                int(first.commit_time), bool(first.is_merge),
+                tuple((t.path, t.old_path, t.status) for t in touches if t.path is not None)))
+        return found
+
+    def stored_lines(self, conn: Connection, repository_id: int,
+                     blobs: Iterable[str]) -> dict[str, int]:
+        """Lines of the blobs as the fold's state holds them after a replay: from the last
+        stored text change that wrote each (blobs no change wrote are left out)."""
+        found: dict[str, int] = {}
+        for chunk in batched(sorted(set(blobs)), 500):
+            rows = conn.execute(select(FileChange.new_blob, FileChange.lines_after).join(
+                Commit, Commit.id == FileChange.commit_id).where(
+                Commit.repository_id == repository_id,
+                Commit.extractor_version == EXTRACTOR_VERSION, FileChange.new_blob.in_(chunk),
+                FileChange.binary.is_(False), FileChange.kind != "submodule",
+            ).order_by(Commit.position, FileChange.id))
+            found.update((blob, int(lines)) for blob, lines in rows)
+        return found
 
     def commit_sizes(self, conn: Connection, repository_id: int,
                      ) -> list[tuple[str, int, int, bool]]:

@@ -397,6 +397,6 @@ def test_change_complexity_measures_each_blob_once_with_a_cache(builder: RepoBui
     assert len(cache) == 2
     assert change_complexity(repo, base, head, paths, cache=cache) == first
     blob = builder.git("rev-parse", f"{base}:a.py").strip()
-    marked = dataclasses.replace(cache[blob, "a.py", DEFAULT_LIMITS], loc=-1)
-    cache[blob, "a.py", DEFAULT_LIMITS] = marked
+    marked = dataclasses.replace(cache[blob, "a.py", DEFAULT_LIMITS, "all"], loc=-1)
+    cache[blob, "a.py", DEFAULT_LIMITS, "all"] = marked
     assert change_complexity(repo, base, head, paths, cache=cache)[0].before == marked

@@ -16,7 +16,7 @@ from tests.action_steps import run_action
 from tests.app.test_action_yml import event_file
 from tests.fakegithub import FakeGitHub
 from tests.gitbuild import RepoBuilder
-from tests.history_repo import build_long_history
+from tests.history_repo import pull_request_on_history
 
 ROOT = Path(__file__).parents[2]
 REPOSITORY = "Codertocat/Hello-World"
@@ -60,14 +60,7 @@ def run_step(builder: RepoBuilder, fake: FakeGitHub, tmp_path: Path, base: str, 
 @pytest.fixture
 def change(builder: RepoBuilder) -> tuple[str, str]:
     """A history long enough to learn from on main, and a pull request branch."""
-    base = build_long_history(builder, commits=220)
-    builder.checkout("-b", "feature")
-    ops = (builder.path / "pkg/mod3.py").read_text()
-    builder.write("pkg/mod3.py", ops + "\n\ndef div(a, b):\n    if b == 0:\n        return 0\n"
-                                       "    return a / b\n")
-    builder.write("pkg/report.py", "from pkg import mod3\n\n\ndef show(a, b):\n"
-                                   "    return mod3.div(a, b)\n")
-    return base, builder.commit("Add div and a report", author=("Eve", "eve@example.com"))
+    return pull_request_on_history(builder)
 
 
 def test_the_action_reports_posts_and_updates_without_duplicates(

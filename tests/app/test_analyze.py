@@ -175,3 +175,48 @@ def test_ignored_paths_are_reported_but_not_scored(trained: Trained, tmp_path: P
     files = {f["path"]: f for f in report["files"]}
     assert files["pkg/new_thing.py"]["skipped"] == "ignored by .github/diffrisk.yml"
     assert files["pkg/mod2.py"]["skipped"] is None
+
+
+WARM_PROBE = """
+import atexit, json, sys
+heavy = ("sklearn", "xgboost", "scipy", "pandas", "alembic", "skl2onnx", "onnx")
+atexit.register(lambda: print(json.dumps(sorted(m for m in heavy if m in sys.modules)),
+                              file=sys.stderr))
+from app.cli import main
+main(sys.argv[1:], prog_name="diffrisk")
+"""
+
+
+def without_timings(report: dict[str, Any]) -> dict[str, Any]:
+    """The report apart from its step timings."""
+    return {key: value for key, value in report.items() if key != "timings"}
+
+
+def test_a_warm_run_imports_no_training_library(trained: Trained) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    folder = trained.data
+    proc = subprocess.run(
+        [sys.executable, "-c", WARM_PROBE, "--data-dir", str(folder), "--database-url",
+         f"sqlite:///{folder / 'diffrisk.db'}", "analyze", "--repo", str(trained.repo),
+         "--name", NAME, "--base", "main", "--head", "feature", "--format", "json"],
+        capture_output=True, text=True, check=False, cwd=Path(__file__).parents[2])
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+    warm = trained.run("--base", "main", "--head", "feature", "--format", "json")
+    assert without_timings(json.loads(proc.stdout)) == without_timings(as_json(warm))
+
+
+def test_the_caches_change_nothing_in_the_report(trained: Trained, tmp_path: Path) -> None:
+    warm = trained.run("--base", "main", "--head", "feature", "--format", "json")
+    data = copied_store(trained, tmp_path)
+    cached = [*data.glob("complexity/*/*.json"), *data.glob("models/*"),
+              *data.glob("graphs/*/*.pagerank.json.gz")]
+    assert len(cached) > 4
+    for path in cached:
+        path.unlink()
+    cold = trained.run("--base", "main", "--head", "feature", "--format", "json", data=data)
+    assert cold.exit_code == warm.exit_code
+    assert without_timings(as_json(cold)) == without_timings(as_json(warm))
+    assert list(data.glob("complexity/*/*.json"))

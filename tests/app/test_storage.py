@@ -169,6 +169,18 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         assert conn.scalar(select(func.count()).select_from(Commit)) == 0
 
 
+def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata  # noqa: PLC0415
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
+    from app.storage.schema import Base  # noqa: PLC0415
+
+    engine = open_store(database_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert differences == []
+
+
 def test_change_records_feed_coupling_across_renames(engine: Engine,
                                                      builder: RepoBuilder) -> None:
     shas = build_buggy_history(builder)

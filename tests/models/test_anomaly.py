@@ -266,3 +266,16 @@ def test_baseline_travels_with_the_model(baseline: AnomalyBaseline) -> None:
     fitted = fit_anomaly_model(synthetic_history(300, 9), NAMES, seed=0, baseline=baseline,
                                n_trees=20)
     assert AnomalyModel.from_json(fitted.to_json()).baseline == baseline
+
+
+def test_the_forest_walked_as_arrays_gives_onnxruntimes_scores(model: AnomalyModel) -> None:
+    import base64  # noqa: PLC0415
+
+    from models.forest_arrays import forest_from_onnx  # noqa: PLC0415
+
+    rows = np.vstack([synthetic_history(200, 12), outliers(synthetic_history(20, 13))])
+    walked = AnomalyModel.from_json(model.to_json())
+    walked.use_arrays(forest_from_onnx(base64.b64decode(model.onnx_text)))
+    assert np.array_equal(walked.scores(rows), model.scores(rows))
+    assert walked.score(rows[-1]) == model.score(rows[-1])
+    assert walked.contributions(rows[-1]) == model.contributions(rows[-1])

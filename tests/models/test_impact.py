@@ -28,6 +28,7 @@ from models.impact_target import (
     impact_scale,
     impact_target,
     impact_targets,
+    last_past_impact,
     past_impacts,
 )
 
@@ -107,6 +108,29 @@ def test_past_impact_averages_only_earlier_changes_whose_window_is_over() -> Non
     mean, count = past[3]
     assert count == 2
     assert mean == pytest.approx((impact_scale(3) + impact_scale(0)) / 2)
+
+
+def test_the_last_past_impact_alone_equals_the_whole_computation() -> None:
+    rng = np.random.default_rng(4)
+    paths = [f"m{i}.py" for i in range(12)]
+    history: list[ChangeRecord] = []
+    for index in range(400):
+        chosen = list(rng.choice(paths, size=rng.integers(1, 5), replace=False))
+        renamed = None
+        if rng.random() < 0.05:
+            old = chosen.pop()
+            renamed = (old, f"r{index}.py")
+            paths[paths.index(old)] = renamed[1]
+        history.append(change(f"c{index}", index * rng.uniform(0.2, 1.5), *chosen,
+                              renamed=renamed))
+    history.sort(key=lambda record: record.time)
+    whole = past_impacts(history)
+    counted = 0
+    for end in range(0, len(history), 7):
+        assert last_past_impact(history[:end + 1]) == past_impacts(history[:end + 1])[-1]
+        counted += whole[end][1] > 0
+    assert counted > 20
+    assert last_past_impact([]) == (0.0, 0)
 
 
 # ---------------------------------------------------------------------------- features
