@@ -45,7 +45,6 @@ class Settings:
     allow_local_clone_urls: bool = False
     max_webhook_bytes: int = 25 * 1024 * 1024
     dashboard_url: str = ""
-    analysis_timeout_seconds: int = 1800
     write_interval_seconds: float = 1.0
     writes_per_minute: int = 80
 

@@ -159,6 +159,7 @@ def test_a_pull_request_is_checked_reviewed_and_updated_across_a_redis_outage(
     assert {c["id"] for c in fake.comments.values()} == first_comments  # updated, not added
     assert fake.violations == [] and fake.response_violations == []
     assert all(run["status"] == "completed" for run in fake.check_runs.values())
+    assert len(fake.tokens) == 1, "the worker reuses its installation token across jobs"
     token_seen = [t for t in fake.tokens if t in stack["worker"].output()
                   or t in stack["server"].output()]
     assert token_seen == [], "no installation token is ever logged"
