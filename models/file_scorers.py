@@ -5,7 +5,6 @@ an F1-best threshold, all stored as plain JSON."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -14,14 +13,11 @@ from models.features import sigmoid
 from models.metrics import IntArray, best_f1_threshold, evaluate
 from models.portable import (
     FloatArray,
-    TreeArrays,
-    booster_from_text,
     booster_margin,
     booster_to_text,
     fast_margins,
-    trees_from_text,
 )
-from models.treeshap import ShapTrees, shap_trees_from_text
+from models.treeshap import BoosterViews
 
 MIN_ROWS = 20
 
@@ -48,7 +44,7 @@ class BoostOptions:
 
 
 @dataclass(frozen=True)
-class BoostedScorer:
+class BoostedScorer(BoosterViews):
     """An XGBoost booster, a Platt map of its margin, and the F1-best decision threshold."""
 
     booster_text: str
@@ -57,26 +53,16 @@ class BoostedScorer:
     threshold: float
     rounds: int
 
+    @property
+    def model_text(self) -> str:
+        """The XGBoost JSON text the views are built from."""
+        return self.booster_text
+
     @classmethod
     def load(cls, booster_text: str, slope: float, intercept: float, threshold: float,
              rounds: int) -> BoostedScorer:
         """A scorer of the JSON model text (XGBoost itself is loaded only if asked for)."""
         return cls(booster_text, slope, intercept, threshold, rounds)
-
-    @cached_property
-    def booster(self) -> Any:
-        """The XGBoost booster (loaded on first use; scoring and explaining do without)."""
-        return booster_from_text(self.booster_text)
-
-    @cached_property
-    def trees(self) -> TreeArrays:
-        """The booster's trees as arrays, walked with numpy (no per-call library overhead)."""
-        return trees_from_text(self.booster_text)
-
-    @cached_property
-    def shap(self) -> ShapTrees:
-        """The booster's leaf paths for TreeSHAP with numpy."""
-        return shap_trees_from_text(self.booster_text)
 
     def probabilities(self, features: FloatArray) -> FloatArray:
         """Calibrated probabilities of the rows."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,13 +25,10 @@ from analyzers.blast import MIN_COUPLING_CONFIDENCE, BlastRadius
 from analyzers.coupling import Coupling
 from models.impact_target import MAX_IMPACT, impact_scale
 from models.portable import (
-    TreeArrays,
-    booster_from_text,
     booster_margin,
     booster_to_text,
-    trees_from_text,
 )
-from models.treeshap import ShapTrees, shap_trees_from_text
+from models.treeshap import BoosterViews
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -146,26 +142,16 @@ class Contributions:
 
 
 @dataclass(frozen=True)
-class ImpactModel:
+class ImpactModel(BoosterViews):
     """A trained impact regressor: XGBoost JSON text and the features it takes, in order."""
 
     booster_text: str
     feature_names: tuple[str, ...] = FEATURE_NAMES
 
-    @cached_property
-    def booster(self) -> Any:
-        """The XGBoost booster (loaded on first use: scoring many rows)."""
-        return booster_from_text(self.booster_text)
-
-    @cached_property
-    def trees(self) -> TreeArrays:
-        """The trees as arrays, walked with numpy."""
-        return trees_from_text(self.booster_text)
-
-    @cached_property
-    def shap(self) -> ShapTrees:
-        """The leaf paths for TreeSHAP with numpy."""
-        return shap_trees_from_text(self.booster_text)
+    @property
+    def model_text(self) -> str:
+        """The XGBoost JSON text the views are built from."""
+        return self.booster_text
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form that loads without executing code."""

@@ -23,14 +23,11 @@ from models.features import add_derived, logit, sigmoid, signed_log1p
 from models.forest_arrays import ForestArrays
 from models.portable import (
     OnnxScorer,
-    TreeArrays,
-    booster_from_text,
     booster_to_text,
     fast_margins,
     onnx_to_text,
-    trees_from_text,
 )
-from models.treeshap import ShapTrees, shap_trees_from_text
+from models.treeshap import BoosterViews
 
 FloatArray = NDArray[np.float64]
 FORMAT = "diffrisk.risk/1"
@@ -78,25 +75,15 @@ class LinearPart:
 
 
 @dataclass(frozen=True)
-class BoosterPart:
+class BoosterPart(BoosterViews):
     """An XGBoost classifier kept as its JSON model text."""
 
     text: str
 
-    @cached_property
-    def booster(self) -> Any:
-        """The loaded booster (loaded once, on first use)."""
-        return booster_from_text(self.text)
-
-    @cached_property
-    def trees(self) -> TreeArrays:
-        """The booster's trees as arrays, walked with numpy (no per-call library overhead)."""
-        return trees_from_text(self.text)
-
-    @cached_property
-    def shap(self) -> ShapTrees:
-        """The booster's leaf paths for TreeSHAP with numpy."""
-        return shap_trees_from_text(self.text)
+    @property
+    def model_text(self) -> str:
+        """The XGBoost JSON text the views are built from."""
+        return self.text
 
     def log_odds(self, features: FloatArray) -> FloatArray:
         """The booster's margin: its log-odds."""

@@ -18,12 +18,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models.portable import FloatArray, base_margin, booster_learner
+from models.portable import (
+    FloatArray,
+    TreeArrays,
+    base_margin,
+    booster_from_text,
+    booster_learner,
+    trees_from_text,
+)
 
 
 @dataclass(frozen=True)
@@ -205,3 +213,28 @@ def _child(nodes: dict[str, NDArray[Any]], split: NDArray[np.intp],
            lefts: NDArray[np.bool_]) -> NDArray[np.intp]:
     """The node each step leads to."""
     return np.where(lefts, nodes["left"][split], nodes["right"][split])
+
+
+class BoosterViews:
+    """One XGBoost model's JSON text seen three ways, each built once on first use: the
+    library's booster, numpy tree arrays for scoring, and leaf paths for TreeSHAP."""
+
+    @property
+    def model_text(self) -> str:
+        """The model's XGBoost JSON text (the class that mixes this in says where it is)."""
+        raise NotImplementedError
+
+    @cached_property
+    def booster(self) -> Any:
+        """The XGBoost booster (loaded only when asked for: scoring and explaining do without)."""
+        return booster_from_text(self.model_text)
+
+    @cached_property
+    def trees(self) -> TreeArrays:
+        """The trees as arrays, walked with numpy (no per-call library overhead)."""
+        return trees_from_text(self.model_text)
+
+    @cached_property
+    def shap(self) -> ShapTrees:
+        """The leaf paths for TreeSHAP with numpy."""
+        return shap_trees_from_text(self.model_text)
