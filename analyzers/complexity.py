@@ -9,6 +9,7 @@ or a parser failure gives a FileComplexity with `skipped` set to the reason.
 `measures="functions"` measures only the functions (their cyclomatic complexity and sizes, the
 file's average and maximum) and leaves Python's maintainability, Halstead and line counts out
 (None, 0): over half of radon's time, and nothing a caller reading complexity alone needs.
+Python's functions are then counted by analyzers.cyclomatic (radon's numbers, in one pass).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from analyzers.complexity_lizard import (
 )
 from analyzers.complexity_python import (
     RADON_VERSION,
-    measure_functions_with_radon,
+    measure_python_functions,
     measure_with_radon,
 )
 from analyzers.filekinds import language_of
+from analyzers.gc_pause import paused_gc
 from analyzers.git import Blob, GitRepo, read_blobs
 
 __all__ = [
@@ -60,8 +62,9 @@ __all__ = [
 
 MEASURED_LANGUAGES = frozenset(READERS)
 # Names what a measurement means, for caches that outlive a run: this module's version (raise
-# it when a measure changes) and the parsers'.
-MEASURE_VERSION = f"1 radon {RADON_VERSION} lizard {LIZARD_VERSION}"
+# it when a measure changes) and the parsers'. 2: Python functions counted by
+# analyzers.cyclomatic (radon's numbers, also where radon's recursion gave up).
+MEASURE_VERSION = f"2 radon {RADON_VERSION} lizard {LIZARD_VERSION}"
 # What a parser may raise on hostile input; RecursionError and MemoryError included.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, IndexError, TokenError)
 BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
@@ -159,7 +162,7 @@ def _measure(path: str, language: str, text: str, measures: Measures) -> FileCom
     if language == "Python":
         try:
             if measures == "functions":
-                return measure_functions_with_radon(path, text)
+                return measure_python_functions(path, text)
             return measure_with_radon(path, text)
         except SyntaxError:
             pass  # Python 2 or broken code: lizard's tolerant reader still finds the functions
@@ -213,10 +216,11 @@ def change_complexity(repo: GitRepo, base: str, head: str,
     blobs = read_blobs(repo, names, limits.max_bytes + 1)  # one byte more tells it is too big
     measured = {} if cache is None else cache
     deltas = []
-    for pair in paths:
-        before, after = (_version(sha, path, blobs, limits, measured, measures)
-                         for sha, path in zip(shas, pair, strict=True))
-        deltas.append(compare_versions(pair[1] or pair[0] or "", before, after))
+    with paused_gc():  # syntax trees: many objects, no cycles
+        for pair in paths:
+            before, after = (_version(sha, path, blobs, limits, measured, measures)
+                             for sha, path in zip(shas, pair, strict=True))
+            deltas.append(compare_versions(pair[1] or pair[0] or "", before, after))
     return deltas
 
 

@@ -1,5 +1,6 @@
 """Measure Python with radon: cyclomatic complexity per function, maintainability, Halstead
-(or the functions alone, for callers that read only complexity).
+(or the functions alone, for callers that read only complexity: counted by
+analyzers.cyclomatic, which gives radon's numbers in one pass over the tree).
 
 The source is parsed once (ast.parse raises SyntaxError, ValueError or RecursionError, which the
 caller handles) and radon's visitors run on that one tree. A function's cyclomatic complexity is
@@ -24,9 +25,9 @@ from radon.metrics import h_visit_ast, mi_compute
 from radon.visitors import ComplexityVisitor
 
 from analyzers.complexity_lizard import FileComplexity, FunctionComplexity, file_complexity
+from analyzers.cyclomatic import FunctionNode, function_complexities
 
 RADON_VERSION = str(radon.__version__)
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 LINE_ENDS = (tokenize.NEWLINE, tokenize.NL)
 NOT_SEEN_BY_RADON = (tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER)
 BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
@@ -60,23 +61,31 @@ def measure_with_radon(path: str, text: str) -> FileComplexity:
                            halstead=(float(halstead.volume), float(halstead.effort)))
 
 
-def measure_functions_with_radon(path: str, text: str) -> FileComplexity:
+def measure_python_functions(path: str, text: str) -> FileComplexity:
     """The functions of Python source only (what measure_with_radon gives them, the file's
     cyclomatic average and maximum): no maintainability, Halstead or line counts (None, 0),
-    which take over half the time and which a caller reading only complexity does not need."""
-    tree = ast.parse(text)
+    which take over half the time and which a caller reading only complexity does not need.
+    The complexities are counted by analyzers.cyclomatic, radon's rules in one pass."""
+    code_before = _code_lines_before(text)
     return file_complexity(path, "Python",
-                           _functions(tree, ComplexityVisitor.from_ast(tree), text),
+                           (_function(name, complexity, node, code_before)
+                            for name, node, complexity in function_complexities(ast.parse(text))),
                            loc=0, sloc=0, comments=0)
 
 
 def _functions(tree: ast.Module, visitor: Any, text: str) -> Iterator[FunctionComplexity]:
     """Every function radon's visitor found, with its definition's lines and parameters."""
     nodes = {(node.lineno, node.col_offset): node for node in _function_nodes(tree.body)}
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as Python counts
-    code_before = list(accumulate((_is_code(line) for line in lines), initial=0))
-    return (_function(name, block, nodes[block.lineno, block.col_offset], code_before)
+    code_before = _code_lines_before(text)
+    return (_function(name, int(block.complexity), nodes[block.lineno, block.col_offset],
+                      code_before)
             for name, block in _named_blocks(visitor))
+
+
+def _code_lines_before(text: str) -> list[int]:
+    """Per line number n, how many of the lines before it are neither blank nor a comment."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as Python counts
+    return list(accumulate((_is_code(line) for line in lines), initial=0))
 
 
 def _function_nodes(statements: list[ast.stmt]) -> Iterator[FunctionNode]:
@@ -118,7 +127,7 @@ def _with_closures(prefix: str, function: Any) -> Iterator[tuple[str, Any]]:
         yield from _with_closures(f"{name}.", closure)
 
 
-def _function(name: str, block: Any, node: FunctionNode,
+def _function(name: str, complexity: int, node: FunctionNode,
               code_before: list[int]) -> FunctionComplexity:
     """One function; nloc counts its lines that are neither blank nor only a comment."""
     start, end = node.lineno, node.end_lineno or node.lineno
@@ -126,7 +135,7 @@ def _function(name: str, block: Any, node: FunctionNode,
     parameters = (len(arguments.posonlyargs) + len(arguments.args) + len(arguments.kwonlyargs)
                   + (arguments.vararg is not None) + (arguments.kwarg is not None))
     return FunctionComplexity(name=name, start_line=start, end_line=end,
-                              cyclomatic=int(block.complexity),
+                              cyclomatic=complexity,
                               nloc=code_before[end] - code_before[start - 1],
                               parameters=parameters, length=end - start + 1)
 

@@ -25,6 +25,14 @@ from analyzers.complexity import (
 Key = tuple[str, str, ComplexityLimits, Measures]
 
 
+def plain(value: FileComplexity) -> dict[str, object]:
+    """dataclasses.asdict of a measured file, without its deep copies (its fields are plain
+    values and the functions, whose fields are plain values)."""
+    fields = dict(vars(value))
+    fields["functions"] = [dict(vars(function)) for function in value.functions]
+    return fields
+
+
 class ComplexityFiles(MutableMapping[Key, FileComplexity]):
     """A ComplexityCache (analyzers.complexity) on disk: directory/<blob sha[:2]>/<name>."""
 
@@ -48,11 +56,12 @@ class ComplexityFiles(MutableMapping[Key, FileComplexity]):
 
     def __setitem__(self, key: Key, value: FileComplexity) -> None:
         target = self.file_for(key)
+        text = json.dumps(plain(value))  # one write: json.dump writes piece by piece
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(dataclasses.asdict(value), handle)
+                handle.write(text)
             os.replace(temporary, target)
         except OSError:
             return  # a cache that cannot be written only costs time

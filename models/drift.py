@@ -1,6 +1,12 @@
 """Drift between the data a model was trained on and recent data: population stability index
 (PSI) and the Kolmogorov–Smirnov statistic per feature, one overall magnitude, and whether that
-calls for retraining."""
+calls for retraining.
+
+The magnitude is the median PSI of the features that vary, not the mean: counters that grow with
+a history (an author's experience, the touched files' lines, their unique changes) leave the
+training range in every new period, and their PSI of 5 to 8 would make the mean say "drift"
+after any hundred changes (docs/benchmarks.md, "Drift on real histories"). The median says
+whether the typical feature moved; the mean is reported beside it."""
 
 from __future__ import annotations
 
@@ -29,7 +35,8 @@ class FeatureDrift:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """Per-feature drift, the overall magnitude (mean PSI) and the retraining decision."""
+    """Per-feature drift, the overall magnitude (median PSI of the varying features), the
+    retraining decision, and the mean PSI of all features."""
 
     features: tuple[FeatureDrift, ...]
     magnitude: float
@@ -37,6 +44,7 @@ class DriftReport:
     retrain: bool
     n_reference: int
     n_recent: int
+    mean_psi: float
 
 
 def population_stability(reference: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
@@ -70,8 +78,8 @@ def feature_drift(name: str, reference: np.ndarray, recent: np.ndarray) -> Featu
 def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.ndarray],
                  threshold: float = DEFAULT_THRESHOLD,
                  features: Sequence[str] | None = None) -> DriftReport:
-    """Drift of every feature (both sides must have it); retrain when the mean PSI exceeds the
-    threshold."""
+    """Drift of every feature (both sides must have it); retrain when the median PSI of the
+    features that vary exceeds the threshold."""
     names = list(features) if features is not None else sorted(reference.keys() & recent.keys())
     missing = [n for n in names if n not in reference or n not in recent]
     if missing:
@@ -82,9 +90,19 @@ def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.nd
     sizes = {len(reference[names[0]]), len(recent[names[0]])}
     if 0 in sizes:
         raise ValueError("one side has no rows: drift needs data on both sides")
-    drifts = tuple(sorted((feature_drift(n, np.asarray(reference[n], dtype=float),
-                                         np.asarray(recent[n], dtype=float)) for n in names),
+    columns = {n: (np.asarray(reference[n], dtype=float), np.asarray(recent[n], dtype=float))
+               for n in names}
+    drifts = tuple(sorted((feature_drift(n, *columns[n]) for n in names),
                           key=lambda d: (-d.psi, d.name)))
-    magnitude = float(np.mean([d.psi for d in drifts]))
+    varying = [d.psi for d in drifts if varies(*columns[d.name])]
+    magnitude = float(np.median(varying)) if varying else 0.0
     return DriftReport(drifts, magnitude, threshold, magnitude > threshold,
-                       len(reference[names[0]]), len(recent[names[0]]))
+                       len(reference[names[0]]), len(recent[names[0]]),
+                       float(np.mean([d.psi for d in drifts])))
+
+
+def varies(reference: np.ndarray, recent: np.ndarray) -> bool:
+    """Whether a feature takes more than one value over both periods."""
+    values = np.concatenate([reference, recent])
+    values = values[~np.isnan(values)]
+    return bool(len(values)) and bool(values.max() > values.min())

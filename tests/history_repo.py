@@ -95,3 +95,13 @@ def pull_request_on_history(builder: RepoBuilder, commits: int = 220) -> tuple[s
     builder.write("pkg/report.py", "from pkg import mod3\n\n\ndef show(a, b):\n"
                                    "    return mod3.div(a, b)\n")
     return base, builder.commit("Add div and a report", author=("Eve", "eve@example.com"))
+
+
+def different_work(builder: RepoBuilder, commits: int) -> None:
+    """Commits unlike the history's: new authors rewriting many large generated files."""
+    for number in range(commits):
+        for index in range(12):
+            lines = "".join(f"value_{index}_{k} = {number * k}\n" for k in range(80 + number))
+            builder.write(f"generated/part{index}.py", lines)
+        builder.commit(f"Regenerate the tables ({number})", days=0.05,
+                       author=(f"Bot {number % 7}", f"bot{number % 7}@example.com"))

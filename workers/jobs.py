@@ -69,7 +69,7 @@ def retrain_repository(installation_id: int, repository: str, clone_url: str,
 
 def mine_default_branch(installation_id: int, repository: str, clone_url: str,
                         default_branch: str, after_sha: str) -> str:
-    """Mine the default branch's new commits; retrain when the history has grown enough."""
+    """Mine the default branch's new commits; retrain when drift (or growth) says so."""
     ctx = current()
     if _suspended(ctx, installation_id):
         return "suspended"

@@ -1,5 +1,6 @@
 """Keeping a repository's knowledge current: mirror, mine the default branch (labels by SZZ),
-and train its models when they are missing, when the history has grown enough, or on request."""
+and train its models when they are missing, when the new changes drifted from the ones they
+learned on, or on request."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from dataclasses import dataclass
 
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
+from app.analysis.retraining import training_due
 from app.analysis.run import describe_training
-from app.analysis.training import needs_training, too_short, train_repository_models
+from app.analysis.training import train_repository_models
 from app.mining import mine_repository
 from app.storage.feature_store import FeatureStore
-from app.storage.registry import ModelRegistry
 from workers.context import WorkerContext
 from workers.mirror import sync_mirror
 
@@ -39,12 +40,12 @@ def learn_repository(ctx: WorkerContext, source: RepositorySource, after_sha: st
                             name=source.repository, allow_no_fixes=True)
     history = load_history(FeatureStore(ctx.engine), source.repository)
     summary = f"mined {mined.new_commits} new commits ({mined.total_commits} in all)"
-    short = too_short(history)
-    if short is not None:
-        return f"{summary}; not trained: {short}"
-    if not (retrain or needs_training(ModelRegistry(ctx.engine), history)):
-        return f"{summary}; models are current"
+    due = training_due(ctx.engine, history, ctx.settings.drift_threshold)
+    log.info("%s: %s; %s", source.repository, summary, due.reason)
+    if not due.learnable or not (retrain or due.due):
+        return f"{summary}; {due.reason}"
     steps = train_repository_models(ctx.engine, repo, history)
     trained = "; ".join(describe_training(steps))
     log.info("%s: %s", source.repository, trained)
-    return f"{summary}; trained: {trained}"
+    why = "on request" if retrain else due.reason
+    return f"{summary}; trained ({why}): {trained}"

@@ -13,7 +13,8 @@ from analyzers.errors import MissingRefError
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
 from app.analysis.model_set import LoadedModels, load_models
-from app.analysis.training import TrainingStep, needs_training, train_repository_models
+from app.analysis.retraining import training_due
+from app.analysis.training import TrainingStep, train_repository_models
 from app.gate_config import CONFIG_PATH, GateConfig, parse_gate_config
 from app.reports.result import AnalysisResult, FileResult, Gate, Score
 from app.settings import Settings
@@ -108,7 +109,9 @@ def prepare_models(settings: Settings, repo: GitRepo, request: AnalyzeRequest, b
     timer.lap("mine")
     history = load_history(FeatureStore(engine), name)
     registry = ModelRegistry(engine)
-    if request.retrain or needs_training(registry, history):
+    due = training_due(engine, history, settings.drift_threshold)
+    if request.retrain or due.due:
+        hooks.on_status("training: " + ("on request" if request.retrain else due.reason))
         hooks.training.extend(train_repository_models(
             engine, repo, history, lambda kind: hooks.on_status(f"training the {kind} model")))
     timer.lap("train")

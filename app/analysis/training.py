@@ -35,8 +35,6 @@ from app.training_run import (
 
 MIN_CHANGES = 150  # a shorter history uses the shipped risk model and skips the others
 MIN_FIXES = 15
-RETRAIN_GROWTH = 0.10  # retrain when the history grew by this share …
-RETRAIN_MIN_CHANGES = 50  # … and by at least this many changes
 TRAINED_ON = "history_changes"
 KINDS_IN_ORDER = ("risk", "bug", "file_risk", "anomaly", "impact", "health")
 
@@ -66,17 +64,6 @@ def trained_on(registry: ModelRegistry, name: str) -> int | None:
     if not versions:
         return None
     return int(max(versions, key=lambda e: e.id).hyperparameters.get(TRAINED_ON, 0))
-
-
-def needs_training(registry: ModelRegistry, history: MinedHistory) -> bool:
-    """Whether the repository's models are missing or the history has grown enough since."""
-    if too_short(history) is not None:
-        return False
-    before = trained_on(registry, history.name)
-    if before is None:
-        return True
-    grown = history.commit_count - before
-    return grown >= RETRAIN_MIN_CHANGES and grown >= RETRAIN_GROWTH * max(before, 1)
 
 
 def register_and_promote(registry: ModelRegistry, name: str, record: Registration,

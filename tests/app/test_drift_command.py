@@ -65,3 +65,10 @@ def test_too_few_rows_and_missing_file(tmp_path: Path) -> None:
     assert "too few rows" in drift("--data", str(write_csv(tmp_path / "f.csv", 1.0, 3))).stderr
     missing = drift("--data", str(tmp_path / "none.csv"))
     assert missing.exit_code == 2 and "cannot read" in missing.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["--data", "f.csv", "--repository", "octo/demo"]])
+def test_one_source_of_data_is_asked_for(args: list[str]) -> None:
+    result = drift(*args)
+    assert result.exit_code == 2
+    assert "pass either --data FILE.csv or --repository NAME" in result.stderr

@@ -50,3 +50,18 @@ def test_bad_inputs_are_named() -> None:
         drift_report({"a": np.ones(3)}, {"b": np.ones(3)})
     with pytest.raises(ValueError, match="no rows"):
         drift_report({"a": np.ones(3)}, {"a": np.ones(0)})
+
+
+def test_the_magnitude_is_the_median_of_the_varying_features() -> None:
+    reference = {"exp": np.arange(300.0), "la": RNG.exponential(10, 300),
+                 "nf": RNG.poisson(2, 300).astype(float), "nbinary": np.zeros(300)}
+    grown = {"exp": np.arange(300.0, 400.0), "la": RNG.exponential(10, 100),
+             "nf": RNG.poisson(2, 100).astype(float), "nbinary": np.zeros(100)}
+    report = drift_report(reference, grown)
+    psi = {d.name: d.psi for d in report.features}
+    assert psi["exp"] > 5 and psi["nbinary"] == pytest.approx(0.0, abs=1e-9)
+    assert report.magnitude == pytest.approx(float(np.median([psi["exp"], psi["la"], psi["nf"]])))
+    assert report.mean_psi == pytest.approx(float(np.mean(list(psi.values()))))
+    assert report.mean_psi > 1 and not report.retrain  # one counter outgrowing its range
+    constant = drift_report({"a": np.ones(50)}, {"a": np.ones(20)})
+    assert constant.magnitude == 0.0 and not constant.retrain

@@ -18,6 +18,7 @@ from app.storage.database import open_store
 from app.storage.schema import Analysis, Commit, Installation, InstalledRepository, ModelVersion
 from tests.fakegithub import FakeGitHub
 from tests.gitbuild import RepoBuilder
+from tests.history_repo import different_work
 from tests.workers.conftest import INSTALLATION, REPOSITORY, History, job_arguments, open_pull
 from workers import context, jobs
 from workers.queue import MAINTENANCE
@@ -105,4 +106,26 @@ def test_pushes_to_the_default_branch_are_mined_and_removal_deletes_the_mirror(
     assert (mirror / "HEAD").is_file()
     assert jobs.remove_repositories(INSTALLATION, ["octo/small"]) == "1 repositories removed"
     assert count(url, Commit) == mined - 2 and not mirror.exists()
+    assert fake.violations == []
+
+
+def test_a_push_of_different_work_retrains_and_a_small_one_does_not(
+        worker_env: dict[str, str], fake: FakeGitHub, history: History) -> None:
+    builder = history.builder
+    builder.checkout("-B", "drifted", history.base)
+    builder.write("notes.txt", "one more\n")
+    small = builder.commit("Note")
+    source: dict[str, Any] = {"installation_id": INSTALLATION, "repository": REPOSITORY,
+                              "clone_url": str(builder.path), "default_branch": "drifted"}
+    try:
+        assert jobs.mine_default_branch(**source, after_sha=small) == (
+            "mined 1 new commits (221 in all); models are current (1 changes since they were "
+            "trained; drift is judged from 100)")
+        different_work(builder, 100)
+        outcome = jobs.mine_default_branch(**source, after_sha=builder.head())
+    finally:
+        builder.checkout("main")
+    assert outcome.startswith("mined 100 new commits (321 in all); trained (drift ")
+    assert "over the threshold 0.15 (101 new changes against" in outcome
+    assert "): risk: " in outcome and "; health: " in outcome
     assert fake.violations == []

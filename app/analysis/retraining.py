@@ -1,0 +1,98 @@
+"""When a repository's models are due for training: when there are none yet, or when the
+changes mined since they were trained have drifted from the ones they learned on (the median PSI
+of the risk model's varying features above the drift threshold, as `diffrisk drift` reports
+it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.analysis.history import MinedHistory
+from app.analysis.training import too_short, trained_on
+from app.storage.feature_store import FeatureStore
+from app.storage.registry import ModelRegistry
+from app.training_run import TrainingRunError, store_columns
+
+if TYPE_CHECKING:
+    from models.drift import DriftReport
+
+# Below this many new changes the PSI of a feature is mostly sampling noise (docs/benchmarks.md,
+# "Drift on real histories"), so drift is not judged yet.
+MIN_RECENT_CHANGES = 100
+# Whatever the drift, models that learned on less than two thirds of today's history are
+# retrained: the labels of their newest changes were not known yet.
+STALE_GROWTH = 0.5
+TIME_COLUMN = "date"
+
+
+@dataclass(frozen=True)
+class TrainingDue:
+    """Whether to train now, why (one line), the drift that decided it (if measured), and
+    whether the history is long enough to learn from at all."""
+
+    due: bool
+    reason: str
+    drift: DriftReport | None = None
+    learnable: bool = True
+
+
+def drift_since_training(store: FeatureStore, registry: ModelRegistry, name: str,
+                         threshold: float) -> DriftReport:
+    """Drift of the changes mined after the newest models' data from the changes before."""
+    from app.drift_data import split_at_time  # noqa: PLC0415
+    from models.drift import drift_report  # noqa: PLC0415
+
+    versions = registry.versions(name)
+    if not versions:
+        raise TrainingRunError(f"no model of {name!r} is trained yet: run `diffrisk analyze` "
+                               "or `diffrisk train --repository` first")
+    cutoff = max(entry.test_window[1] for entry in versions)
+    columns = store_columns(store, name)
+    risk = [entry for entry in versions if entry.kind == "risk"]
+    features = [f for f in risk[-1].features if f in columns] if risk else None
+    reference, recent = split_at_time(columns, TIME_COLUMN, features or None, cutoff,
+                                      f"the store's rows of {name}")
+    if not len(next(iter(recent.values()))):
+        raise TrainingRunError(f"no change of {name!r} is newer than its models' data: "
+                               "mine the new commits first")
+    return drift_report(reference, recent, threshold=threshold)
+
+
+def training_due(engine: Any, history: MinedHistory, threshold: float) -> TrainingDue:
+    """Train when no model exists yet or when enough new changes drifted past the threshold."""
+    short = too_short(history)
+    if short is not None:
+        return TrainingDue(False, f"not trained: {short}", learnable=False)
+    registry = ModelRegistry(engine)
+    before = trained_on(registry, history.name)
+    if before is None:
+        return TrainingDue(True, "no models trained yet")
+    new = history.commit_count - before
+    if new < MIN_RECENT_CHANGES:
+        return TrainingDue(False, f"models are current ({new} changes since they were "
+                                  f"trained; drift is judged from {MIN_RECENT_CHANGES})")
+    stale = new >= STALE_GROWTH * before
+    growth = (f"the history grew by {new / max(before, 1):.0%} since the models were trained "
+              f"(retrained from {STALE_GROWTH:.0%})")
+    try:
+        report = drift_since_training(FeatureStore(engine), registry, history.name, threshold)
+    except TrainingRunError as error:
+        return TrainingDue(stale, growth if stale else f"models are current: {error}")
+    if report.n_recent < MIN_RECENT_CHANGES:
+        return TrainingDue(stale, growth if stale else (
+            f"models are current ({report.n_recent} changes newer than their data; drift is "
+            f"judged from {MIN_RECENT_CHANGES})"))
+    sentence = drift_sentence(report)
+    return TrainingDue(report.retrain or stale,
+                       sentence if report.retrain or not stale else f"{sentence}; {growth}",
+                       report)
+
+
+def drift_sentence(report: DriftReport) -> str:
+    """The drift decision in one line, with the feature that moved most."""
+    top = report.features[0]
+    verdict = "over" if report.retrain else "within"
+    return (f"drift {report.magnitude:.3f} {verdict} the threshold {report.threshold:.2f} "
+            f"({report.n_recent} new changes against {report.n_reference}; most moved: "
+            f"{top.name}, PSI {top.psi:.2f})")
