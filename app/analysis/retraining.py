@@ -59,8 +59,11 @@ def drift_since_training(store: FeatureStore, registry: ModelRegistry, name: str
     return drift_report(reference, recent, threshold=threshold)
 
 
-def training_due(engine: Any, history: MinedHistory, threshold: float) -> TrainingDue:
-    """Train when no model exists yet or when enough new changes drifted past the threshold."""
+def training_due(engine: Any, history: MinedHistory, threshold: float,
+                 judge_drift: bool = True) -> TrainingDue:
+    """Train when no model exists yet, when enough new changes drifted past the threshold, or
+    when the history grew by half. judge_drift=False (nothing new was mined, so the last
+    judgement stands) skips the drift, which reads the whole history."""
     short = too_short(history)
     if short is not None:
         return TrainingDue(False, f"not trained: {short}", learnable=False)
@@ -75,6 +78,9 @@ def training_due(engine: Any, history: MinedHistory, threshold: float) -> Traini
     stale = new >= STALE_GROWTH * before
     growth = (f"the history grew by {new / max(before, 1):.0%} since the models were trained "
               f"(retrained from {STALE_GROWTH:.0%})")
+    if not judge_drift:
+        return TrainingDue(stale, growth if stale else "models are current (no new change mined: "
+                                                         "drift is judged when new ones are)")
     try:
         report = drift_since_training(FeatureStore(engine), registry, history.name, threshold)
     except TrainingRunError as error:

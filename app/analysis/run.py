@@ -104,12 +104,13 @@ def prepare_models(settings: Settings, repo: GitRepo, request: AnalyzeRequest, b
     engine = open_store(settings.store_url)
     name = request.name or str(repo.path)
     hooks.on_status(f"mining {name}")
-    mine_repository(engine, settings, repo, rev=base, name=name, allow_no_fixes=True,
-                    on_total=hooks.on_total, on_advance=hooks.on_advance)
+    mined = mine_repository(engine, settings, repo, rev=base, name=name, allow_no_fixes=True,
+                            on_total=hooks.on_total, on_advance=hooks.on_advance)
     timer.lap("mine")
     history = load_history(FeatureStore(engine), name)
     registry = ModelRegistry(engine)
-    due = training_due(engine, history, settings.drift_threshold)
+    due = training_due(engine, history, settings.drift_threshold,
+                       judge_drift=mined.new_commits > 0)
     if request.retrain or due.due:
         hooks.on_status("training: " + ("on request" if request.retrain else due.reason))
         hooks.training.extend(train_repository_models(

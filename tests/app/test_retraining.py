@@ -96,6 +96,12 @@ def test_more_of_the_same_work_keeps_the_models_and_different_work_retrains(
     assert not same.due and same.reason.startswith(
         f"drift {same.drift.magnitude:.3f} within the threshold 0.15 (100 new changes")
     assert same.drift.mean_psi > 0.15  # the experience counters alone would have said drift
+    engine = open_store(settings_for(store).store_url)
+    unjudged = training_due(engine, load_history(FeatureStore(engine), NAME), 0.0,
+                            judge_drift=False)  # nothing new mined: the judgement above stands
+    assert not unjudged.due and unjudged.drift is None
+    assert unjudged.reason == ("models are current (no new change mined: drift is judged when "
+                               "new ones are)")
     other = due_after(stages, store, OTHER, threshold=0.15)
     assert other.due and other.drift is not None and other.drift.n_recent == OTHER - TRAINED
     assert other.drift.magnitude > 0.15 and other.drift.magnitude > 5 * same.drift.magnitude
