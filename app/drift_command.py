@@ -21,6 +21,8 @@ def render(report: DriftReport) -> str:
     lines = [f"{'feature':16}{'PSI':>9}{'KS':>9}{'KS p':>11}"]
     lines += [f"{d.name:16}{d.psi:9.3f}{d.ks:9.3f}{d.ks_p_value:11.2g}" for d in report.features]
     verdict = "retrain" if report.retrain else "no retraining needed"
+    if report.n_recent < report.min_recent:
+        verdict = f"too few recent rows to judge ({report.n_recent} of {report.min_recent})"
     lines.append(f"overall drift (median PSI of the varying features) {report.magnitude:.3f} "
                  f"vs threshold {report.threshold:.3f}: {verdict} ({report.n_reference} "
                  f"reference rows, {report.n_recent} recent rows; mean PSI "

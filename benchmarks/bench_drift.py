@@ -1,5 +1,5 @@
-"""How much drift (mean PSI) sampling alone shows, against the drift a real history shows, for
-the number of new changes compared: the basis of MIN_RECENT_CHANGES in app/analysis/retraining.py.
+"""How much drift (the magnitude) sampling alone shows, against the drift a real history shows, for
+the number of new changes compared: the basis of MIN_RECENT_ROWS in models/drift.py.
 
     python -m benchmarks.bench_drift --data MINED.csv [--sizes 25,50,100,200,400] [--cuts 8]
                                      [--draws 50] [--exclude COLUMNS]

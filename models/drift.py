@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import ks_2samp
 
 # Quantile bins of the reference data; a bin's share is floored at EPSILON so that an empty
 # bin on one side gives a large but finite PSI term.
 BINS = 10
 EPSILON = 1e-4
 DEFAULT_THRESHOLD = 0.15
+# Below this many recent rows the PSI of a feature is mostly sampling noise (docs/benchmarks.md,
+# "Drift on real histories"): drift is reported but not judged.
+MIN_RECENT_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class DriftReport:
     n_reference: int
     n_recent: int
     mean_psi: float
+    min_recent: int
 
 
 def population_stability(reference: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
@@ -70,6 +73,8 @@ def _psi_terms(expected: np.ndarray, actual: np.ndarray) -> float:
 
 def feature_drift(name: str, reference: np.ndarray, recent: np.ndarray) -> FeatureDrift:
     """PSI and two-sample KS of one feature."""
+    from scipy.stats import ks_2samp  # noqa: PLC0415  (SciPy is slow to import)
+
     ks = ks_2samp(reference, recent)
     return FeatureDrift(name, population_stability(reference, recent),
                         float(ks.statistic), float(ks.pvalue))
@@ -77,9 +82,10 @@ def feature_drift(name: str, reference: np.ndarray, recent: np.ndarray) -> Featu
 
 def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.ndarray],
                  threshold: float = DEFAULT_THRESHOLD,
-                 features: Sequence[str] | None = None) -> DriftReport:
-    """Drift of every feature (both sides must have it); retrain when the median PSI of the
-    features that vary exceeds the threshold."""
+                 features: Sequence[str] | None = None,
+                 min_recent: int = MIN_RECENT_ROWS) -> DriftReport:
+    """Drift of every feature (both sides must have it); retrain when there are min_recent
+    recent rows and the median PSI of the features that vary exceeds the threshold."""
     names = list(features) if features is not None else sorted(reference.keys() & recent.keys())
     missing = [n for n in names if n not in reference or n not in recent]
     if missing:
@@ -96,9 +102,11 @@ def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.nd
                           key=lambda d: (-d.psi, d.name)))
     varying = [d.psi for d in drifts if varies(*columns[d.name])]
     magnitude = float(np.median(varying)) if varying else 0.0
-    return DriftReport(drifts, magnitude, threshold, magnitude > threshold,
-                       len(reference[names[0]]), len(recent[names[0]]),
-                       float(np.mean([d.psi for d in drifts])))
+    n_recent = len(recent[names[0]])
+    return DriftReport(drifts, magnitude, threshold,
+                       magnitude > threshold and n_recent >= min_recent,
+                       len(reference[names[0]]), n_recent,
+                       float(np.mean([d.psi for d in drifts])), min_recent)
 
 
 def varies(reference: np.ndarray, recent: np.ndarray) -> bool:

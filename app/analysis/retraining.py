@@ -6,20 +6,15 @@ it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.analysis.history import MinedHistory
 from app.analysis.training import too_short, trained_on
 from app.storage.feature_store import FeatureStore
 from app.storage.registry import ModelRegistry
 from app.training_run import TrainingRunError, store_columns
+from models.drift import MIN_RECENT_ROWS, DriftReport, drift_report
 
-if TYPE_CHECKING:
-    from models.drift import DriftReport
-
-# Below this many new changes the PSI of a feature is mostly sampling noise (docs/benchmarks.md,
-# "Drift on real histories"), so drift is not judged yet.
-MIN_RECENT_CHANGES = 100
 # Whatever the drift, models that learned on less than two thirds of today's history are
 # retrained: the labels of their newest changes were not known yet.
 STALE_GROWTH = 0.5
@@ -41,7 +36,6 @@ def drift_since_training(store: FeatureStore, registry: ModelRegistry, name: str
                          threshold: float) -> DriftReport:
     """Drift of the changes mined after the newest models' data from the changes before."""
     from app.drift_data import split_at_time  # noqa: PLC0415
-    from models.drift import drift_report  # noqa: PLC0415
 
     versions = registry.versions(name)
     if not versions:
@@ -72,9 +66,9 @@ def training_due(engine: Any, history: MinedHistory, threshold: float,
     if before is None:
         return TrainingDue(True, "no models trained yet")
     new = history.commit_count - before
-    if new < MIN_RECENT_CHANGES:
+    if new < MIN_RECENT_ROWS:
         return TrainingDue(False, f"models are current ({new} changes since they were "
-                                  f"trained; drift is judged from {MIN_RECENT_CHANGES})")
+                                  f"trained; drift is judged from {MIN_RECENT_ROWS})")
     stale = new >= STALE_GROWTH * before
     growth = (f"the history grew by {new / max(before, 1):.0%} since the models were trained "
               f"(retrained from {STALE_GROWTH:.0%})")
@@ -85,10 +79,10 @@ def training_due(engine: Any, history: MinedHistory, threshold: float,
         report = drift_since_training(FeatureStore(engine), registry, history.name, threshold)
     except TrainingRunError as error:
         return TrainingDue(stale, growth if stale else f"models are current: {error}")
-    if report.n_recent < MIN_RECENT_CHANGES:
+    if report.n_recent < MIN_RECENT_ROWS:
         return TrainingDue(stale, growth if stale else (
             f"models are current ({report.n_recent} changes newer than their data; drift is "
-            f"judged from {MIN_RECENT_CHANGES})"))
+            f"judged from {MIN_RECENT_ROWS})"))
     sentence = drift_sentence(report)
     return TrainingDue(report.retrain or stale,
                        sentence if report.retrain or not stale else f"{sentence}; {growth}",

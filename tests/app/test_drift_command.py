@@ -43,6 +43,12 @@ def test_shifted_data_calls_for_retraining(tmp_path: Path) -> None:
     assert "retrain (" in result.stdout.splitlines()[-1]
 
 
+def test_too_few_recent_rows_are_not_judged(tmp_path: Path) -> None:
+    result = drift("--data", str(write_csv(tmp_path / "f.csv", 5.0, rows=300)))
+    assert result.exit_code == 0, result.output
+    assert "too few recent rows to judge (60 of 100)" in result.stdout.splitlines()[-1]
+
+
 def test_threshold_from_settings_and_flag(tmp_path: Path) -> None:
     data = str(write_csv(tmp_path / "f.csv", 5.0))
     relaxed = drift("--data", data, "--json", env={"DIFFRISK_DRIFT_THRESHOLD": "100"})

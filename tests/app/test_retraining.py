@@ -14,13 +14,14 @@ from sqlalchemy import Engine
 
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
-from app.analysis.retraining import MIN_RECENT_CHANGES, TrainingDue, training_due
+from app.analysis.retraining import TrainingDue, training_due
 from app.analysis.training import train_repository_models
 from app.cli import main
 from app.mining import mine_repository
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
+from models.drift import MIN_RECENT_ROWS
 from tests.gitbuild import RepoBuilder
 from tests.history_repo import build_long_history, different_work
 
@@ -85,7 +86,7 @@ def test_fewer_new_changes_than_drift_needs_keep_the_models(stages: Stages,
     engine = mine_to(store, stages.builder, stages.shas[TRAINED])
     due = training_due(engine, load_history(FeatureStore(engine), NAME), 0.15)
     assert not due.due and due.drift is None and due.learnable
-    assert f"0 changes since they were trained; drift is judged from {MIN_RECENT_CHANGES}" \
+    assert f"0 changes since they were trained; drift is judged from {MIN_RECENT_ROWS}" \
         in due.reason
 
 

@@ -65,3 +65,11 @@ def test_the_magnitude_is_the_median_of_the_varying_features() -> None:
     assert report.mean_psi > 1 and not report.retrain  # one counter outgrowing its range
     constant = drift_report({"a": np.ones(50)}, {"a": np.ones(20)})
     assert constant.magnitude == 0.0 and not constant.retrain
+
+
+def test_too_few_recent_rows_are_reported_but_not_judged() -> None:
+    reference = {"la": RNG.exponential(10, 2000)}
+    few = {"la": RNG.exponential(40, 50)}
+    report = drift_report(reference, few)
+    assert report.magnitude > 0.15 and not report.retrain and report.min_recent == 100
+    assert drift_report(reference, few, min_recent=50).retrain
