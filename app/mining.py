@@ -24,6 +24,7 @@ from analyzers.szz import (
 )
 from app.bug_reports import BugReport
 from app.settings import Settings
+from app.storage.locks import learning_lock
 from app.storage.writer import HistoryWriter, StoredLink
 
 BATCH = 1000
@@ -126,7 +127,7 @@ def mine_repository(engine: Engine, settings: Settings, repo: GitRepo, *, rev: s
     head = repo.resolve(rev)
     reports = reports or {}
     name = name or str(repo.path)
-    with engine.begin() as conn:
+    with learning_lock(engine, name), engine.begin() as conn:
         writer = HistoryWriter()
         repository_id = writer.repository_id(conn, name, str(repo.path))
         tips, stored = writer.mining_state(conn, repository_id)

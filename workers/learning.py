@@ -14,6 +14,7 @@ from app.analysis.run import describe_training
 from app.analysis.training import train_repository_models
 from app.mining import mine_repository
 from app.storage.feature_store import FeatureStore
+from app.storage.locks import learning_lock
 from workers.context import WorkerContext
 from workers.mirror import sync_mirror
 
@@ -40,11 +41,12 @@ def learn_repository(ctx: WorkerContext, source: RepositorySource, after_sha: st
                             name=source.repository, allow_no_fixes=True)
     history = load_history(FeatureStore(ctx.engine), source.repository)
     summary = f"mined {mined.new_commits} new commits ({mined.total_commits} in all)"
-    due = training_due(ctx.engine, history, ctx.settings.drift_threshold)
-    log.info("%s: %s; %s", source.repository, summary, due.reason)
-    if not due.learnable or not (retrain or due.due):
-        return f"{summary}; {due.reason}"
-    steps = train_repository_models(ctx.engine, repo, history)
+    with learning_lock(ctx.engine, source.repository):  # one trainer at a time
+        due = training_due(ctx.engine, history, ctx.settings.drift_threshold)
+        log.info("%s: %s; %s", source.repository, summary, due.reason)
+        if not due.learnable or not (retrain or due.due):
+            return f"{summary}; {due.reason}"
+        steps = train_repository_models(ctx.engine, repo, history)
     trained = "; ".join(describe_training(steps))
     log.info("%s: %s", source.repository, trained)
     why = "on request" if retrain else due.reason

@@ -20,6 +20,7 @@ from app.reports.result import AnalysisResult, FileResult, Gate, Score
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
+from app.storage.locks import learning_lock
 from app.storage.registry import ModelRegistry
 
 Progress = Callable[[int], None]
@@ -109,12 +110,14 @@ def prepare_models(settings: Settings, repo: GitRepo, request: AnalyzeRequest, b
     timer.lap("mine")
     history = load_history(FeatureStore(engine), name)
     registry = ModelRegistry(engine)
-    due = training_due(engine, history, settings.drift_threshold,
-                       judge_drift=mined.new_commits > 0)
-    if request.retrain or due.due:
-        hooks.on_status("training: " + ("on request" if request.retrain else due.reason))
-        hooks.training.extend(train_repository_models(
-            engine, repo, history, lambda kind: hooks.on_status(f"training the {kind} model")))
+    with learning_lock(engine, name):  # another process may be training it: wait, then judge
+        due = training_due(engine, history, settings.drift_threshold,
+                           judge_drift=mined.new_commits > 0)
+        if request.retrain or due.due:
+            hooks.on_status("training: " + ("on request" if request.retrain else due.reason))
+            hooks.training.extend(train_repository_models(
+                engine, repo, history,
+                lambda kind: hooks.on_status(f"training the {kind} model")))
     timer.lap("train")
     return engine, load_models(registry, name, settings.data_dir.expanduser()), history
 
