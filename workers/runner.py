@@ -22,7 +22,15 @@ REDIS_BACKOFF_MAX = 30.0  # seconds between attempts to reach Redis again
 
 class DiffriskWorker(Worker):
     """RQ's forking worker that mints (or reuses) the job's installation token in the
-    long-lived parent before forking, so the in-memory token cache outlives each job."""
+    long-lived parent before forking, so the in-memory token cache outlives each job, and
+    remembers whether it was asked to stop (RQ's loop also ends on any error it catches)."""
+
+    stop_asked = False
+
+    def handle_warm_shutdown_request(self) -> None:
+        """Note that SIGINT or SIGTERM asked the worker to stop."""
+        self.stop_asked = True
+        super().handle_warm_shutdown_request()  # type: ignore[no-untyped-call]
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Warm the token cache for the job's installation, then run it in a work horse."""
@@ -38,7 +46,7 @@ class DiffriskWorker(Worker):
 
 
 def build_worker(settings: Settings, queues: Sequence[str] = QUEUES,
-                 name: str | None = None) -> Worker:
+                 name: str | None = None) -> DiffriskWorker:
     """An RQ worker on REDIS_URL for the queues, its jobs using these settings."""
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: point it at the Redis the webhooks queue to")
@@ -50,18 +58,25 @@ def build_worker(settings: Settings, queues: Sequence[str] = QUEUES,
 
 
 def run_worker(settings: Settings, burst: bool = False, queues: Sequence[str] = QUEUES,
-               name: str | None = None, sleep: Callable[[float], None] = time.sleep) -> bool:
-    """Work the queues until stopped (or, with burst, until they are empty); a Redis outage
-    is waited out with backoff (jobs stay in Redis), not a crash."""
+               name: str | None = None, sleep: Callable[[float], None] = time.sleep,
+               build: Callable[[Settings, Sequence[str], str | None], DiffriskWorker]
+               = build_worker) -> bool:
+    """Work the queues until stopped (or, with burst, until they are empty). A Redis outage is
+    waited out with backoff (jobs stay in Redis), not a crash: also one that strikes between
+    jobs, which RQ's loop logs as an unhandled exception and quits on."""
     wait = 1.0
     while True:
         try:
-            return bool(build_worker(settings, queues, name).work(burst=burst,
-                                                                  with_scheduler=True))
+            worker = build(settings, queues, name)
+            worked = worker.work(burst=burst, with_scheduler=True)
         except RedisConnectionError as error:
             if burst:
                 raise
-            log.warning("Redis is unreachable (%s): retrying in %.0f s",
-                        type(error).__name__, wait)
-            sleep(wait)
-            wait = min(wait * 2, REDIS_BACKOFF_MAX)
+            reason = f"Redis is unreachable ({type(error).__name__})"
+        else:
+            if burst or worker.stop_asked:
+                return bool(worked)
+            reason = "the worker quit on an error (logged above)"
+        log.warning("%s: starting again in %.0f s", reason, wait)
+        sleep(wait)
+        wait = min(wait * 2, REDIS_BACKOFF_MAX)

@@ -1,0 +1,51 @@
+"""A Redis outage that strikes between jobs (RQ's loop catches the error and quits) does not end
+`diffrisk worker`: run_worker starts a new worker after a backoff and goes on with the queue;
+a worker asked to stop stops. Real Redis, real RQ workers forking real work horses."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Queue
+from rq.job import Job, JobStatus
+
+from app.settings import Settings
+from workers.runner import DiffriskWorker, run_worker
+
+QUEUE = "diffrisk-test-restart"
+
+
+class OutageAfterFirstJob(DiffriskWorker):
+    """Loses Redis right after its first job, as a worker did in the end-to-end test; a later
+    worker stops by itself once it has run a job (as SIGTERM would ask it to)."""
+
+    outages = 1
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        super().execute_job(job, queue)
+        if OutageAfterFirstJob.outages:
+            OutageAfterFirstJob.outages -= 1
+            raise RedisConnectionError("Connection closed by server.")
+        self.request_stop(signal.SIGTERM, None)  # type: ignore[no-untyped-call]
+
+
+def test_a_worker_that_lost_redis_between_jobs_is_started_again(redis_url: str) -> None:
+    connection = Redis.from_url(redis_url)
+    queue = Queue(QUEUE, connection=connection)
+    first, second = queue.enqueue("os.getcwd"), queue.enqueue("os.getcwd")
+    built: list[DiffriskWorker] = []
+    waits: list[float] = []
+
+    def build(settings: Settings, queues: Sequence[str], name: str | None) -> DiffriskWorker:
+        built.append(OutageAfterFirstJob([Queue(q, connection=connection) for q in queues],
+                                         connection=connection))
+        return built[-1]
+
+    run_worker(Settings(), queues=[QUEUE], sleep=waits.append, build=build)  # returns: stopped
+    assert len(built) == 2 and waits == [1.0]
+    assert not built[0].stop_asked and built[1].stop_asked
+    for job in (first, second):
+        assert job.get_status(refresh=True) == JobStatus.FINISHED
