@@ -74,8 +74,12 @@ def current() -> WorkerContext:
 
 
 def install(settings: Settings) -> WorkerContext:
-    """Use these settings in this process (and the work horses it forks)."""
-    _CONTEXT["current"] = WorkerContext(settings)
+    """Use these settings in this process (and the work horses it forks); a context already
+    installed with equal settings is kept, with the installation tokens it holds (a worker
+    started again after a Redis outage reuses them)."""
+    existing = _CONTEXT.get("current")
+    if existing is None or existing.settings != settings:
+        _CONTEXT["current"] = WorkerContext(settings)
     return _CONTEXT["current"]
 
 

@@ -13,6 +13,7 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from app.settings import Settings
+from workers import context
 from workers.runner import DiffriskWorker, run_worker
 
 QUEUE = "diffrisk-test-restart"
@@ -49,3 +50,13 @@ def test_a_worker_that_lost_redis_between_jobs_is_started_again(redis_url: str) 
     assert not built[0].stop_asked and built[1].stop_asked
     for job in (first, second):
         assert job.get_status(refresh=True) == JobStatus.FINISHED
+
+
+def test_a_worker_started_again_keeps_the_context_and_its_tokens() -> None:
+    settings = Settings(redis_url="redis://127.0.0.1:6379/0")
+    try:
+        first = context.install(settings)
+        assert context.install(Settings(redis_url="redis://127.0.0.1:6379/0")) is first
+        assert context.install(Settings(redis_url="redis://127.0.0.1:6379/1")) is not first
+    finally:
+        context.reset()
