@@ -64,10 +64,12 @@ def run_worker(settings: Settings, burst: bool = False, queues: Sequence[str] = 
     """Work the queues until stopped (or, with burst, until they are empty). A Redis outage is
     waited out with backoff (jobs stay in Redis), not a crash: also one that strikes between
     jobs, which RQ's loop logs as an unhandled exception and quits on."""
-    wait = 1.0
+    wait, restarted = 1.0, False
     while True:
         try:
             worker = build(settings, queues, name)
+            if restarted and name:  # the outage may have kept our last registration alive
+                worker.register_death()  # type: ignore[no-untyped-call]
             worked = worker.work(burst=burst, with_scheduler=True)
         except RedisConnectionError as error:
             if burst:
@@ -78,5 +80,6 @@ def run_worker(settings: Settings, burst: bool = False, queues: Sequence[str] = 
                 return bool(worked)
             reason = "the worker quit on an error (logged above)"
         log.warning("%s: starting again in %.0f s", reason, wait)
+        restarted = True
         sleep(wait)
         wait = min(wait * 2, REDIS_BACKOFF_MAX)

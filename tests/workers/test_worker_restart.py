@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Sequence
 
+import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
@@ -24,6 +25,7 @@ class OutageAfterFirstJob(DiffriskWorker):
     worker stops by itself once it has run a job (as SIGTERM would ask it to)."""
 
     outages = 1
+    lost_deaths = 0  # how many teardowns cannot record the worker's death (Redis still down)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         super().execute_job(job, queue)
@@ -32,8 +34,18 @@ class OutageAfterFirstJob(DiffriskWorker):
             raise RedisConnectionError("Connection closed by server.")
         self.request_stop(signal.SIGTERM, None)  # type: ignore[no-untyped-call]
 
+    def register_death(self) -> None:
+        if OutageAfterFirstJob.lost_deaths:
+            OutageAfterFirstJob.lost_deaths -= 1
+            raise RedisConnectionError("Connection refused.")
+        super().register_death()  # type: ignore[no-untyped-call]
 
-def test_a_worker_that_lost_redis_between_jobs_is_started_again(redis_url: str) -> None:
+
+@pytest.mark.parametrize("name", [None, "worker-1"])
+def test_a_worker_that_lost_redis_between_jobs_is_started_again(redis_url: str,
+                                                                name: str | None) -> None:
+    OutageAfterFirstJob.outages = 1
+    OutageAfterFirstJob.lost_deaths = 1 if name else 0  # a named worker's key outlives it
     connection = Redis.from_url(redis_url)
     queue = Queue(QUEUE, connection=connection)
     first, second = queue.enqueue("os.getcwd"), queue.enqueue("os.getcwd")
@@ -42,10 +54,11 @@ def test_a_worker_that_lost_redis_between_jobs_is_started_again(redis_url: str) 
 
     def build(settings: Settings, queues: Sequence[str], name: str | None) -> DiffriskWorker:
         built.append(OutageAfterFirstJob([Queue(q, connection=connection) for q in queues],
-                                         connection=connection))
+                                         connection=connection, name=name))
         return built[-1]
 
-    run_worker(Settings(), queues=[QUEUE], sleep=waits.append, build=build)  # returns: stopped
+    run_worker(Settings(), queues=[QUEUE], name=name, sleep=waits.append,
+               build=build)  # returns: stopped
     assert len(built) == 2 and waits == [1.0]
     assert not built[0].stop_asked and built[1].stop_asked
     for job in (first, second):
