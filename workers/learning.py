@@ -42,7 +42,8 @@ def learn_repository(ctx: WorkerContext, source: RepositorySource, after_sha: st
     history = load_history(FeatureStore(ctx.engine), source.repository)
     summary = f"mined {mined.new_commits} new commits ({mined.total_commits} in all)"
     with learning_lock(ctx.engine, source.repository):  # one trainer at a time
-        due = training_due(ctx.engine, history, ctx.settings.drift_threshold)
+        due = training_due(ctx.engine, history, ctx.settings.drift_threshold,
+                           judge_drift=not retrain)  # asked to retrain: no need to judge
         log.info("%s: %s; %s", source.repository, summary, due.reason)
         if not due.learnable or not (retrain or due.due):
             return f"{summary}; {due.reason}"
