@@ -18,6 +18,7 @@ from workers.queue import QUEUES
 
 log = logging.getLogger(__name__)
 REDIS_BACKOFF_MAX = 30.0  # seconds between attempts to reach Redis again
+HEALTHY_RUN = 300.0  # a worker that ran this long before failing starts the backoff afresh
 
 
 class DiffriskWorker(Worker):
@@ -60,12 +61,14 @@ def build_worker(settings: Settings, queues: Sequence[str] = QUEUES,
 def run_worker(settings: Settings, burst: bool = False, queues: Sequence[str] = QUEUES,
                name: str | None = None, sleep: Callable[[float], None] = time.sleep,
                build: Callable[[Settings, Sequence[str], str | None], DiffriskWorker]
-               = build_worker) -> bool:
+               = build_worker, clock: Callable[[], float] = time.monotonic) -> bool:
     """Work the queues until stopped (or, with burst, until they are empty). A Redis outage is
     waited out with backoff (jobs stay in Redis), not a crash: also one that strikes between
-    jobs, which RQ's loop logs as an unhandled exception and quits on."""
+    jobs, which RQ's loop logs as an unhandled exception and quits on. The backoff starts
+    afresh after a worker that had run for HEALTHY_RUN seconds."""
     wait, restarted = 1.0, False
     while True:
+        started = clock()
         try:
             worker = build(settings, queues, name)
             if restarted and name:  # the outage may have kept our last registration alive
@@ -79,6 +82,8 @@ def run_worker(settings: Settings, burst: bool = False, queues: Sequence[str] = 
             if burst or worker.stop_asked:
                 return bool(worked)
             reason = "the worker quit on an error (logged above)"
+        if clock() - started >= HEALTHY_RUN:
+            wait = 1.0
         log.warning("%s: starting again in %.0f s", reason, wait)
         restarted = True
         sleep(wait)

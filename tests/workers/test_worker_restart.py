@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Sequence
+from typing import ClassVar
 
 import pytest
 from redis import Redis
@@ -73,3 +74,30 @@ def test_a_worker_started_again_keeps_the_context_and_its_tokens() -> None:
         assert context.install(Settings(redis_url="redis://127.0.0.1:6379/1")) is not first
     finally:
         context.reset()
+
+
+class LosesRedisAtOnce(DiffriskWorker):
+    """A worker whose loop ends at once on a lost Redis until the script says stop."""
+
+    script: ClassVar[list[str]] = []
+
+    def work(self, *args: object, **kwargs: object) -> bool:
+        if LosesRedisAtOnce.script.pop(0) == "stop":
+            self.stop_asked = True
+            return True
+        raise RedisConnectionError("Connection refused.")
+
+
+def test_the_backoff_starts_afresh_after_a_worker_that_ran_for_long(redis_url: str) -> None:
+    LosesRedisAtOnce.script = ["lost"] * 4 + ["stop"]
+    ran = iter([0, 0, 1, 1, 2, 2, 3, 3 + 600, 1000])  # the fourth worker ran for 10 minutes
+    waits: list[float] = []
+    connection = Redis.from_url(redis_url)
+
+    def build(settings: Settings, queues: Sequence[str], name: str | None) -> DiffriskWorker:
+        return LosesRedisAtOnce([Queue(q, connection=connection) for q in queues],
+                                connection=connection, name=name)
+
+    assert run_worker(Settings(), queues=[QUEUE], sleep=waits.append, build=build,
+                      clock=lambda: float(next(ran)))
+    assert waits == [1.0, 2.0, 4.0, 1.0]
