@@ -74,6 +74,11 @@ RECOMMENDATIONS.update({
                      "check whether they need updating.",
     "past_impact": "Earlier changes here needed follow-up work: plan for it.",
 })
+# The advice of these features is about a value that is low (an author new here, files changed
+# lately, no tests); every other advice is about a value that is high. Advice is given only when
+# the value is on its side of the repository's typical value: eight test files raising an
+# anomaly score do not mean "add tests".
+LOW_VALUE_ADVICE = frozenset({"exp", "rexp", "sexp", "aexp", "age", "ntest"})
 TOP_FACTORS = 3
 
 
@@ -141,9 +146,21 @@ def recommendations(factors: Sequence[Factor],
     advice: list[str] = []
     for factor in factors:
         text = table.get(factor.feature)
-        if factor.contribution > 0 and text and text not in advice:
+        if text and text not in advice and advice_applies(factor):
             advice.append(text)
     return tuple(advice)
+
+
+def advice_applies(factor: Factor) -> bool:
+    """Whether a factor raises the score from the side its advice is about: low for
+    LOW_VALUE_ADVICE, high for the rest (either, when nothing is typical)."""
+    if factor.contribution <= 0:
+        return False
+    if np.isnan(factor.typical):
+        return True
+    if factor.feature in LOW_VALUE_ADVICE:
+        return factor.value <= factor.typical
+    return factor.value >= factor.typical
 
 
 def share_sentence(name: str, value: float, typical: float | None, share: float,
