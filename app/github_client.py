@@ -144,6 +144,15 @@ class GitHubClient:
             return None
         return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
 
+    def commit_author_login(self, full_name: str, email: str) -> str | None:
+        """The GitHub login of the account that the newest commit by this e-mail address
+        belongs to; None when GitHub links no account to it."""
+        data = self._request("GET", f"/repos/{full_name}/commits",
+                             params={"author": email, "per_page": 1})
+        author = data[0].get("author") if isinstance(data, list) and data else None
+        login = author.get("login") if isinstance(author, dict) else None
+        return login if isinstance(login, str) and login else None
+
     def review_comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
         """Every review comment of the pull request (all pages)."""
         comments: list[dict[str, Any]] = []

@@ -39,6 +39,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/comments"),
     ("patch", "/repos/{owner}/{repo}/pulls/comments/{comment_id}"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"),
+    ("get", "/repos/{owner}/{repo}/commits"),
     ("get", "/repos/{owner}/{repo}"),
     ("post", "/app/installations/{installation_id}/access_tokens"),
     ("get", "/app/hook/deliveries"),

@@ -78,6 +78,9 @@ class FakeGitHub(AppEndpoints):
         self.redeliveries: list[int] = []
         self.default_branch = "main"
         self.clone_urls: dict[str, str] = {}  # GET /repos/{owner}/{repo}'s clone_url by name
+        # GET .../commits?author=EMAIL: a commit by EMAIL, its account's login or None (no
+        # account linked to the address); an address not listed has no commits.
+        self.commit_logins: dict[str, str | None] = {}
         self.auth: AppAuth | None = None  # None: any Authorization header is accepted
         self.token_expires = time.time() + 3600  # every minted token's expiry (epoch seconds)
         self._failures: list[Failure] = []
@@ -274,6 +277,7 @@ class FakeGitHub(AppEndpoints):
             ("GET", f"{pull}/comments"): self._list_comments,
             ("PATCH", f"{repo}/pulls/comments/{{comment_id}}"): self._edit_comment,
             ("GET", f"{repo}/contents/{{path}}"): self._get_content,
+            ("GET", f"{repo}/commits"): self._list_commits,
             ("GET", repo): self._get_repo,
             ("POST", "/app/installations/{installation_id}/access_tokens"): self._token,
             ("GET", "/app/hook/deliveries"): self._list_deliveries,
@@ -390,6 +394,16 @@ class FakeGitHub(AppEndpoints):
         return 200, self._example(
             "content-file", type="file", encoding="base64", size=len(data), name=p["path"]
             .rsplit("/", 1)[-1], path=p["path"], sha="e" * 40, content=github_base64(data))
+
+    def _list_commits(self, p: dict[str, str], _: Any, args: Any) -> tuple[int, Any]:
+        """The newest commit by ?author=EMAIL (see commit_logins), or none."""
+        email = args.get("author", "")
+        if email not in self.commit_logins:
+            return 200, []
+        login = self.commit_logins[email]
+        user = None if login is None else self._example("simple-user", login=login,
+                                                         id=self.new_id())
+        return 200, [self._example("commit", sha=f"{self.new_id():040d}", author=user)]
 
     def _get_repo(self, p: dict[str, str], _: Any, __: Any) -> tuple[int, Any]:
         name = f"{p['owner']}/{p['repo']}"

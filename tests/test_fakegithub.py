@@ -90,6 +90,11 @@ def test_every_answer_matches_the_response_schema(fake: FakeGitHub) -> None:
     content = call(fake, "GET", f"{REPO}/contents/src/app.py?ref=main")[2]
     assert base64.b64decode(content["content"]) == b"print('hi')\n"
     assert call(fake, "GET", REPO)[2]["default_branch"] == "main"
+    fake.commit_logins = {"a@example.com": "octocat", "b@example.com": None}
+    assert call(fake, "GET", f"{REPO}/commits?author=a@example.com&per_page=1"
+                )[2][0]["author"]["login"] == "octocat"
+    assert call(fake, "GET", f"{REPO}/commits?author=b@example.com")[2][0]["author"] is None
+    assert call(fake, "GET", f"{REPO}/commits?author=c@example.com")[2] == []
     assert call(fake, "POST", "/app/installations/5/access_tokens")[0] == 201
     assert call(fake, "GET", "/app")[2]["slug"] == "diffrisk"
     assert call(fake, "GET", "/app/hook/deliveries")[2] == []

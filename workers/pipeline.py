@@ -14,6 +14,7 @@ from app.analysis.run import AnalyzeRequest, analyze
 from app.gate_config import CONFIG_PATH, GateConfigError, parse_gate_config
 from app.github_client import GitHubClient
 from app.reports.result import AnalysisResult
+from app.reviewer_logins import with_reviewer_logins
 from workers import analyses
 from workers.analyses import StoredAnalysis
 from workers.checkrun import JobCheckRun, failure_reason, retryable
@@ -135,6 +136,7 @@ def _config_error(ctx: WorkerContext, check: JobCheckRun, row: StoredAnalysis,
 def _post(ctx: WorkerContext, client: GitHubClient, head: PullRequestHead, check: JobCheckRun,
           row: StoredAnalysis, result: AnalysisResult, budget: int) -> str:
     """Complete the check run, then post (or update) the review comments."""
+    result = with_reviewer_logins(client, head.repository, result)
     check.complete(result, ACTIONS)
     review = ""
     if head.number is not None:

@@ -75,6 +75,7 @@ def action(settings: Settings, event_path: Path, repo_path: Path, sarif_path: Pa
     from app.analysis.run import AnalyzeRequest, gate_config_at  # noqa: PLC0415
     from app.analyze_command import analyze_with_progress, exit_code  # noqa: PLC0415
     from app.github_client import GitHubClient  # noqa: PLC0415
+    from app.reviewer_logins import with_reviewer_logins  # noqa: PLC0415
 
     environ = os.environ
     advisory = advisory_input(environ)
@@ -83,10 +84,13 @@ def action(settings: Settings, event_path: Path, repo_path: Path, sarif_path: Pa
     budget = budget_input(environ, gate_config_at(GitRepo(repo_path), base_ref).comment_budget)
     result = analyze_with_progress(settings, AnalyzeRequest(
         repo_path, base_ref, event.head_sha, event.repository))
-    write_job_files(result, sarif_path, environ)
     token = environ.get("GITHUB_TOKEN", "")
-    if token:
-        client = GitHubClient(environ.get("GITHUB_API_URL") or DEFAULT_API_URL, token)
+    client = GitHubClient(environ.get("GITHUB_API_URL") or DEFAULT_API_URL, token) \
+        if token else None
+    if client is not None:
+        result = with_reviewer_logins(client, event.repository, result)
+    write_job_files(result, sarif_path, environ)
+    if client is not None:
         published = publish(client, event.repository, event.number, result, budget)
         if published.skipped:
             click.echo(annotation_command("warning", published.skipped))

@@ -20,6 +20,9 @@ SCORE_MEANINGS = {
 CONCLUSION_ICONS = {"success": "✅", "failure": "❌", "neutral": "⚪"}
 LEVEL_ICONS = {"low": "🟢", "medium": "🟠", "high": "🔴"}
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+# GitHub's private commit addresses: LOGIN@ or ID+LOGIN@users.noreply.github.com
+NOREPLY_ADDRESS = re.compile(r"(?:\d+\+)?(?P<login>[^@+]+)@users\.noreply\.github\.com",
+                             re.IGNORECASE)
 
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(32)} | {
     0x7F: "␡", 0x85: "␤", 0x2028: "␤", 0x2029: "␤",
@@ -152,3 +155,13 @@ def model_label(model: dict[str, str]) -> str:
 def mention(login: str) -> str:
     """An @mention for a valid GitHub login; anything else is escaped, never mentioned."""
     return f"@{login}" if GITHUB_LOGIN.fullmatch(login) else escape_markdown(login)
+
+
+def github_login(identity: str) -> str | None:
+    """The GitHub login an identity names: itself when it is a login, the login of a noreply
+    address; None for any other e-mail address (which a posted report never shows)."""
+    if "@" not in identity:
+        return identity if GITHUB_LOGIN.fullmatch(identity) else None
+    match = NOREPLY_ADDRESS.fullmatch(identity)
+    login = match.group("login") if match else None
+    return login if login and GITHUB_LOGIN.fullmatch(login) else None

@@ -25,6 +25,7 @@ from app.reports.formatting import (
     format_score_detail,
     format_score_value,
     format_timings,
+    github_login,
     mention,
     model_label,
     scored_files,
@@ -159,10 +160,12 @@ def components_block(components: Sequence[Component]) -> str:
 
 
 def reviewers_block(reviewers: Sequence[str]) -> str:
-    """The suggested reviewers as @mentions; empty when there are none."""
-    if not reviewers:
+    """The suggested reviewers that have a GitHub login, as @mentions (an e-mail address is
+    never posted); empty when there are none."""
+    logins = list(dict.fromkeys(login for r in reviewers if (login := github_login(r))))
+    if not logins:
         return ""
-    return "### Suggested reviewers\n\n" + ", ".join(mention(r) for r in reviewers)
+    return "### Suggested reviewers\n\n" + ", ".join(mention(login) for login in logins)
 
 
 def skipped_block(files: Sequence[FileResult]) -> str:

@@ -169,3 +169,23 @@ def test_a_clone_url_that_is_not_https_concludes_neutral(
     (run,) = check_runs(fake)
     assert run["conclusion"] == "neutral" and "https://" in run["output"]["summary"]
     assert_clean(fake)
+
+
+
+def test_suggested_reviewers_are_posted_as_logins_and_never_as_addresses(
+        fake: FakeGitHub, history: History, data_dir: Path) -> None:
+    fake.commit_logins = {"alice@example.com": "alice-gh", "bob@example.com": None,
+                          "dan@example.com": "dan-gh"}  # carol: no commits GitHub can match
+    open_pull(fake, history, history.head)
+    assert analyze_pull_request(**job_arguments(history, history.head)).startswith("posted")
+    (run,) = check_runs(fake)
+    stored = (rows(data_dir)[0].result or {})["reviewers"]  # what it found: addresses
+    assert stored and all("@example.com" in r for r in stored)
+    lookups = [r.query for r in fake.requests if r.path.endswith("/commits")]
+    assert len(lookups) == len(stored)
+    summary = run["output"]["summary"]
+    assert "example.com" not in summary
+    logins = [fake.commit_logins.get(r) for r in stored]
+    expected = [f"@{login}" for login in logins if login]
+    assert expected and "### Suggested reviewers\n\n" + ", ".join(expected) in summary
+    assert_clean(fake)
