@@ -13,7 +13,8 @@ import click
 
 from app.analysis.run import AnalyzeHooks, AnalyzeRequest, describe_training
 from app.analysis.run import analyze as run_analysis
-from app.cli_support import atomic_text_file, progress_bar, reports_errors
+from app.cli_support import progress_bar, reports_errors
+from app.output_files import atomic_text_file
 from app.reports.result import AnalysisResult
 from app.settings import Settings
 

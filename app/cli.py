@@ -15,11 +15,12 @@ from app.action.command import action
 from app.analyze_command import analyze
 from app.app_commands import receive, serve, sweep, worker
 from app.bug_reports import read_bug_reports
-from app.cli_support import atomic_text_file, fail, progress_bar, reports_errors
+from app.cli_support import fail, progress_bar, reports_errors
 from app.drift_command import drift
 from app.export import write_features_csv
 from app.mining import mine_repository
 from app.models_command import models
+from app.output_files import atomic_text_file
 from app.settings import Settings, load_settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore, open_feature_store

@@ -1,16 +1,11 @@
-"""What every diffrisk command shares: one-line errors with exit 2, and files that appear only
-when fully written."""
+"""What every diffrisk command shares: one-line errors with exit 2 and a progress bar."""
 
 from __future__ import annotations
 
 import functools
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -48,22 +43,6 @@ def reports_errors(command: F) -> F:
             fail("interrupted: nothing was stored by this run; run it again", EXIT_INTERRUPTED)
         return None
     return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def atomic_text_file(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at path only when fully written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 
 
 def progress_bar() -> Progress:

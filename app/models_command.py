@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from app.cli_support import reports_errors
+from app.output_files import atomic_binary_file
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.registry import KINDS, ModelEntry, ModelRegistry
@@ -118,11 +119,13 @@ def export(settings: Settings, version: str, repository: str | None, kind: str,
     """Write a registered model to a file: its JSON, or an ONNX graph of the risk model."""
     model = _registry(settings).load(repository, kind, version)
     if output.suffix == ".onnx":
-        from models.onnx_export import write_risk_onnx  # noqa: PLC0415
+        from models.onnx_export import risk_onnx_bytes  # noqa: PLC0415
 
         if kind != "risk":
             raise click.BadParameter("ONNX export is for risk models", param_hint="--kind")
-        write_risk_onnx(model, output)
+        graph = risk_onnx_bytes(model)
+        with atomic_binary_file(output) as stream:
+            stream.write(graph)
     else:
         save_model(model, output)
     click.echo(f"wrote {kind}@{version} to {output}")

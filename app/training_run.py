@@ -13,8 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.cli_support import atomic_text_file
 from app.export import write_features_csv
+from app.output_files import atomic_binary_file, atomic_text_file
 from app.storage.feature_store import FeatureStore
 from app.storage.registry import ModelRegistry, Registration
 
@@ -111,10 +111,8 @@ def save_model(model: dict[str, Any], path: Path) -> None:
     """Write a model as JSON (gzip-compressed when the name ends in .gz), atomically."""
     text = json.dumps(model, sort_keys=True)
     if path.name.endswith(".gz"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp")
-        temp.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
-        temp.replace(path)
+        with atomic_binary_file(path) as stream:
+            stream.write(gzip.compress(text.encode("utf-8"), mtime=0))
         return
     with atomic_text_file(path) as handle:
         handle.write(text)

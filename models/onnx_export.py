@@ -4,15 +4,12 @@ The graph repeats RiskModel.score step by step: the derived ratios, each part's 
 linear part with standard ops, the forest's stored graph, the booster converted to a tree
 ensemble giving its margin), the stacking sum, the sigmoid and the calibration map. Arithmetic
 outside the tree ensembles runs in float64, as RiskModel does; the trees see float32 rows, as
-they do in RiskModel. Nothing here runs at import; write_risk_onnx is the only I/O.
+they do in RiskModel. Nothing here runs at import, and nothing here writes a file.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -228,16 +225,8 @@ def risk_onnx(model: dict[str, Any]) -> onnx.ModelProto:
                              opset_imports=[helper.make_opsetid(d, v) for d, v in OPSETS.items()])
 
 
-def write_risk_onnx(model: dict[str, Any], path: Path) -> None:
-    """Export, check and write the graph atomically (a temp file beside path, then replace)."""
+def risk_onnx_bytes(model: dict[str, Any]) -> bytes:
+    """The risk model's ONNX graph, checked, serialized."""
     graph = risk_onnx(model)
     onnx.checker.check_model(graph, full_check=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(graph.SerializeToString())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return bytes(graph.SerializeToString())

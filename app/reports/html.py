@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from app.output_files import atomic_text_file
 from app.reports.plots import (
     escaped,
     number_text,
@@ -88,19 +88,9 @@ def render_html(result: AnalysisResult, history_risks: Sequence[float] = ()) -> 
 def write_html(result: AnalysisResult, path: str | os.PathLike[str],
                history_risks: Sequence[float] = ()) -> None:
     """Write the HTML report to `path` atomically (a temporary file, then os.replace)."""
-    target = Path(path)
     text = render_html(result, history_risks)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(Path(path)) as handle:
+        handle.write(text)
 
 
 # --- header, gate and scores -------------------------------------------------------------------

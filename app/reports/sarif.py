@@ -15,13 +15,13 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+from app.output_files import atomic_text_file
 from app.reports.result import AnalysisResult, FileResult, Finding, LineRange, Score
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -258,15 +258,6 @@ def render_sarif(result: AnalysisResult, max_results: int = 1000) -> dict[str, A
 def write_sarif(result: AnalysisResult, path: str | os.PathLike[str],
                 max_results: int = 1000) -> None:
     """Write the SARIF log to `path` atomically (a temporary file, then os.replace)."""
-    target = Path(path)
     text = json.dumps(render_sarif(result, max_results), indent=2, ensure_ascii=False)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(Path(path)) as handle:
+        handle.write(text + "\n")

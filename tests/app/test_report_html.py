@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.output_files import process_umask
 from app.reports.html import CSP, render_html, write_html
 from app.reports.plots import NO_HISTORY_NOTE, PLOT_TITLES
 from app.reports.result import AnalysisResult, Component, FileResult, Finding, Score
@@ -194,7 +195,7 @@ def test_write_html_writes_atomically(tmp_path: Path, monkeypatch: pytest.Monkey
     target = tmp_path / "report.html"
     write_html(sample_result(), target, HISTORY)
     assert target.read_text(encoding="utf-8") == render_html(sample_result(), HISTORY)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~process_umask()  # not mkstemp's 0600
 
     def broken_replace(source: str, destination: str | os.PathLike[str]) -> None:
         raise OSError("disk gone")

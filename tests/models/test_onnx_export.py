@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from models.candidates import BASE_CANDIDATES, forest, logistic, xgboost
 from models.features import add_derived
-from models.onnx_export import INPUT, OUTPUT, risk_onnx, write_risk_onnx
+from models.onnx_export import INPUT, OUTPUT, risk_onnx, risk_onnx_bytes
 from models.risk_model import CalibrationMap, Part, RiskModel, calibration_map, portable_part
 from models.training import TrainingOptions, fit_calibrator, train_and_evaluate
 from tests.synthetic import synthetic_dataset
@@ -90,32 +90,15 @@ def test_trained_model_exports_and_the_written_file_checks(tmp_path: Path) -> No
     assert result.risk_model is not None
     model = result.risk_model.to_json()
     path = tmp_path / "risk.onnx"
-    write_risk_onnx(model, path)
+    path.write_bytes(risk_onnx_bytes(model))
     loaded = onnx.load(str(path))
     onnx.checker.check_model(loaded, full_check=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["risk.onnx"]
     assert [i.name for i in loaded.graph.input] == [INPUT]
     assert [o.name for o in loaded.graph.output] == [OUTPUT]
     assert {o.domain: o.version for o in loaded.opset_import} == {"": 17, "ai.onnx.ml": 3}
     rows = rows_with_gaps()
     expected = result.risk_model.score(rows)
     assert np.abs(onnx_scores(loaded, rows) - expected).max() < TOLERANCE
-
-
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
-    path = tmp_path / "risk.onnx"
-    path.write_bytes(b"old")
-
-    def refuse(source: str, target: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr("models.onnx_export.os.replace", refuse)
-    with pytest.raises(OSError, match="disk full"):
-        write_risk_onnx(risk_json("logistic", "platt"), path)
-    assert path.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["risk.onnx"]
 
 
 def test_isotonic_ties_become_steps_like_np_interp() -> None:
