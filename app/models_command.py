@@ -54,6 +54,19 @@ def entry_line(entry: ModelEntry) -> str:
             f"data {entry.data_hash[:12]}")
 
 
+def empty_list_line(registry: ModelRegistry, repository: str | None) -> str:
+    """Why the list is empty, and where the models are when they are a repository's."""
+    if repository is not None:
+        return (f"no models registered for {repository}: run `diffrisk train --repository "
+                f"{repository} --register` (or `diffrisk analyze`, which learns them)")
+    names = registry.repositories_with_models()
+    if not names:
+        return "no models registered: run `diffrisk train --register`"
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"no cross-project models registered; the repositories {shown} have their own: "
+            "pass --repository NAME")
+
+
 @click.group()
 def models() -> None:
     """The model registry: versions, statuses, promotion."""
@@ -68,12 +81,13 @@ def models() -> None:
 def list_models(settings: Settings, repository: str | None, kind: str | None,
                 as_json: bool) -> None:
     """Every registered version, oldest first."""
-    entries = _registry(settings).versions(repository, kind)
+    registry = _registry(settings)
+    entries = registry.versions(repository, kind)
     if as_json:
         click.echo(json.dumps([entry_json(e) for e in entries], indent=2))
         return
     if not entries:
-        click.echo("no models registered: run `diffrisk train --register`")
+        click.echo(empty_list_line(registry, repository))
     for entry in entries:
         click.echo(entry_line(entry))
 

@@ -166,6 +166,13 @@ class ModelRegistry:
         with Session(self.engine) as session:
             return [self._entry(r, repository) for r in self._rows(session, repository, kind)]
 
+    def repositories_with_models(self) -> list[str]:
+        """The names of the mined repositories that have registered models, sorted."""
+        with Session(self.engine) as session:
+            names = session.scalars(select(Repository.name).distinct().join(
+                ModelVersion, ModelVersion.repository_id == Repository.id))
+            return sorted(names)
+
     def production(self, repository: str | None, kind: str) -> ModelEntry | None:
         """The version in production for a kind, if any."""
         found = [e for e in self.versions(repository, kind) if e.status == "production"]

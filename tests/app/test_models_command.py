@@ -10,8 +10,12 @@ import numpy as np
 import onnxruntime
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.cli import main
+from app.storage.database import open_store
+from app.storage.schema import ModelVersion, Repository
 from models.risk_model import RiskModel
 from tests.synthetic import NAMES, synthetic_columns, write_synthetic_csv
 
@@ -108,3 +112,25 @@ def test_an_unwritable_output_is_one_line(csv_path: Path, sqlite_url: str) -> No
     assert result.output.strip().splitlines() == [
         "error: cannot use /proc/none: No such file or directory; check the path and its "
         "permissions"]
+
+
+def test_an_empty_list_says_where_the_models_are(sqlite_url: str) -> None:
+    assert run(sqlite_url, "models", "list").output.strip() == (
+        "no models registered: run `diffrisk train --register`")
+    engine = open_store(sqlite_url)
+    with Session(engine) as session, session.begin():
+        for name in ("octo/b", "octo/a", "octo/none"):
+            session.add(Repository(name=name, path=f"/clones/{name}"))
+        session.flush()
+        for repository in session.scalars(select(Repository).where(Repository.name != "octo/none")):
+            session.add(ModelVersion(
+                repository_id=repository.id, kind="risk", version="1.0.0", status="validated",
+                candidate="forest", metrics={}, hyperparameters={}, features=[], data_hash="0",
+                train_start=0, train_end=1, test_start=1, test_end=2, comparison={},
+                artifact=b"", artifact_sha256="0" * 64))
+    assert run(sqlite_url, "models", "list").output.strip() == (
+        "no cross-project models registered; the repositories octo/a, octo/b have their own: "
+        "pass --repository NAME")
+    assert "diffrisk train --repository octo/none --register" in run(
+        sqlite_url, "models", "list", "--repository", "octo/none").output
+    assert "risk@1.0.0" in run(sqlite_url, "models", "list", "--repository", "octo/a").output
