@@ -18,22 +18,21 @@ import re
 from collections import Counter
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from itertools import accumulate
 from tokenize import TokenError
 from typing import Literal
 
-from analyzers.complexity_lizard import (
-    LIZARD_VERSION,
-    READERS,
-    FileComplexity,
-    FunctionComplexity,
-    measure_with_lizard,
-    skipped_file,
-)
 from analyzers.complexity_python import (
     RADON_VERSION,
     measure_python_functions,
     measure_with_radon,
+)
+from analyzers.complexity_types import (
+    LIZARD_LANGUAGES,
+    FileComplexity,
+    FunctionComplexity,
+    skipped_file,
 )
 from analyzers.filekinds import language_of
 from analyzers.gc_pause import paused_gc
@@ -60,11 +59,11 @@ __all__ = [
     "read_blobs",
 ]
 
-MEASURED_LANGUAGES = frozenset(READERS)
+MEASURED_LANGUAGES = LIZARD_LANGUAGES
 # Names what a measurement means, for caches that outlive a run: this module's version (raise
 # it when a measure changes) and the parsers'. 2: Python functions counted by
 # analyzers.cyclomatic (radon's numbers, also where radon's recursion gave up).
-MEASURE_VERSION = f"2 radon {RADON_VERSION} lizard {LIZARD_VERSION}"
+MEASURE_VERSION = f"2 radon {RADON_VERSION} lizard {version('lizard')}"
 # What a parser may raise on hostile input; RecursionError and MemoryError included.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, IndexError, TokenError)
 BINARY_PROBE = 8000  # bytes searched for a NUL, as git does
@@ -166,6 +165,8 @@ def _measure(path: str, language: str, text: str, measures: Measures) -> FileCom
             return measure_with_radon(path, text)
         except SyntaxError:
             pass  # Python 2 or broken code: lizard's tolerant reader still finds the functions
+    from analyzers.complexity_lizard import measure_with_lizard  # noqa: PLC0415 - 35 ms
+
     return measure_with_lizard(path, language, text)
 
 

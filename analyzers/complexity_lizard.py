@@ -1,4 +1,4 @@
-"""The complexity measures every language shares, and their measurement with lizard.
+"""Complexity measured with lizard (imported only when a file needs it: 35 ms).
 
 lizard reads JavaScript/TypeScript, Java, Go, C/C++, C#, Ruby, Rust, PHP, Kotlin and Swift, and
 Python that radon cannot parse. It gives each function its cyclomatic complexity (CCN), lines of
@@ -8,7 +8,6 @@ code (NLOC), parameters and length; maintainability and Halstead measures are Py
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import lizard
@@ -28,6 +27,13 @@ from lizard_languages import (
     get_reader_for,
 )
 
+from analyzers.complexity_types import (
+    FileComplexity,
+    FunctionComplexity,
+    blank_lines,
+    file_complexity,
+)
+
 # The reader of each language, for the extensions lizard does not know itself (.mts, .kts, ...).
 READERS: dict[str, Any] = {
     "JavaScript": JavaScriptReader, "TypeScript": TypeScriptReader, "Java": JavaReader,
@@ -35,64 +41,10 @@ READERS: dict[str, Any] = {
     "Ruby": RubyReader, "Rust": RustReader, "PHP": PHPReader, "Kotlin": KotlinReader,
     "Swift": SwiftReader, "Python": PythonReader,
 }
-LIZARD_VERSION = str(getattr(lizard, "version", "unknown"))
 # lizard's own token pipeline (what lizard.analyze_file runs), driven here so that a
 # RecursionError reaches us instead of being printed and swallowed.
 PROCESSORS = (lizard.preprocessing, lizard.comment_counter, lizard.line_counter,
               lizard.token_counter, lizard.condition_counter)
-
-
-@dataclass(frozen=True)
-class FunctionComplexity:
-    """One function: qualified name (Class.method), lines, cyclomatic complexity and size."""
-
-    name: str
-    start_line: int
-    end_line: int
-    cyclomatic: int
-    nloc: int
-    parameters: int
-    length: int
-
-
-@dataclass(frozen=True)
-class FileComplexity:
-    """One version of one file: its functions and file-wide measures, or why it was skipped."""
-
-    path: str
-    language: str | None
-    functions: tuple[FunctionComplexity, ...]
-    cyclomatic_avg: float
-    cyclomatic_max: int
-    maintainability: float | None
-    halstead_volume: float | None
-    halstead_effort: float | None
-    loc: int
-    sloc: int
-    comments: int
-    skipped: str | None
-
-
-def skipped_file(path: str, language: str | None, reason: str) -> FileComplexity:
-    """A file that was not measured, with the reason."""
-    return FileComplexity(path, language, (), 0.0, 0, None, None, None, 0, 0, 0, reason)
-
-
-def file_complexity(path: str, language: str, functions: Iterable[FunctionComplexity], *,
-                    loc: int, sloc: int, comments: int, maintainability: float | None = None,
-                    halstead: tuple[float, float] | None = None) -> FileComplexity:
-    """A measured file; average and maximum complexity are over its functions (0 if none)."""
-    ordered = tuple(sorted(functions, key=lambda function: function.start_line))
-    values = [function.cyclomatic for function in ordered]
-    average = sum(values) / len(values) if values else 0.0
-    volume, effort = halstead if halstead is not None else (None, None)
-    return FileComplexity(path, language, ordered, average, max(values, default=0),
-                          maintainability, volume, effort, loc, sloc, comments, None)
-
-
-def blank_lines(lines: list[str]) -> int:
-    """Lines with nothing but whitespace."""
-    return sum(1 for line in lines if not line.strip())
 
 
 def measure_with_lizard(path: str, language: str, text: str) -> FileComplexity:

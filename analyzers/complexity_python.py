@@ -24,7 +24,7 @@ import radon
 from radon.metrics import h_visit_ast, mi_compute
 from radon.visitors import ComplexityVisitor
 
-from analyzers.complexity_lizard import FileComplexity, FunctionComplexity, file_complexity
+from analyzers.complexity_types import FileComplexity, FunctionComplexity, file_complexity
 from analyzers.cyclomatic import FunctionNode, function_complexities
 
 RADON_VERSION = str(radon.__version__)

@@ -102,3 +102,10 @@ def test_the_cache_keeps_the_two_measures_apart(builder: RepoBuilder) -> None:
     assert dataclasses.replace(cache[blob, "a.py", DEFAULT_LIMITS, "all"], maintainability=None,
                                halstead_volume=None, halstead_effort=None, loc=0, sloc=0,
                                comments=0) == cache[blob, "a.py", DEFAULT_LIMITS, "functions"]
+
+
+def test_the_languages_measured_without_importing_lizard_are_lizards() -> None:
+    from analyzers.complexity_lizard import READERS  # noqa: PLC0415
+    from analyzers.complexity_types import LIZARD_LANGUAGES  # noqa: PLC0415
+
+    assert frozenset(READERS) == LIZARD_LANGUAGES

@@ -179,7 +179,7 @@ def test_ignored_paths_are_reported_but_not_scored(trained: Trained, tmp_path: P
 
 WARM_PROBE = """
 import atexit, json, sys
-heavy = ("sklearn", "xgboost", "scipy", "pandas", "alembic", "skl2onnx", "onnx")
+heavy = ("sklearn", "xgboost", "scipy", "pandas", "alembic", "skl2onnx", "onnx", "lizard")
 atexit.register(lambda: print(json.dumps(sorted(m for m in heavy if m in sys.modules)),
                               file=sys.stderr))
 from app.cli import main
