@@ -48,6 +48,7 @@ class DriftReport:
     n_recent: int
     mean_psi: float
     min_recent: int
+    varying: tuple[str, ...] = ()  # the features the magnitude is the median of
 
 
 def population_stability(reference: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
@@ -100,13 +101,14 @@ def drift_report(reference: Mapping[str, np.ndarray], recent: Mapping[str, np.nd
                for n in names}
     drifts = tuple(sorted((feature_drift(n, *columns[n]) for n in names),
                           key=lambda d: (-d.psi, d.name)))
-    varying = [d.psi for d in drifts if varies(*columns[d.name])]
-    magnitude = float(np.median(varying)) if varying else 0.0
+    varying = tuple(d.name for d in drifts if varies(*columns[d.name]))
+    magnitude = float(np.median([d.psi for d in drifts if d.name in varying])) \
+        if varying else 0.0
     n_recent = len(recent[names[0]])
     return DriftReport(drifts, magnitude, threshold,
                        magnitude > threshold and n_recent >= min_recent,
                        len(reference[names[0]]), n_recent,
-                       float(np.mean([d.psi for d in drifts])), min_recent)
+                       float(np.mean([d.psi for d in drifts])), min_recent, varying)
 
 
 def varies(reference: np.ndarray, recent: np.ndarray) -> bool:

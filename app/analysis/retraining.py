@@ -90,9 +90,12 @@ def training_due(engine: Any, history: MinedHistory, threshold: float,
 
 
 def drift_sentence(report: DriftReport) -> str:
-    """The drift decision in one line, with the feature that moved most."""
-    top = report.features[0]
+    """The drift decision in one line: how many features moved past the threshold (the
+    magnitude is their median), and the three that moved most."""
     verdict = "over" if report.retrain else "within"
-    return (f"drift {report.magnitude:.3f} {verdict} the threshold {report.threshold:.2f} "
-            f"({report.n_recent} new changes against {report.n_reference}; most moved: "
-            f"{top.name}, PSI {top.psi:.2f})")
+    varying = [d for d in report.features if d.name in report.varying]
+    past = sum(1 for d in varying if d.psi > report.threshold)
+    most = ", ".join(f"{d.name} {d.psi:.2f}" for d in varying[:3])
+    return (f"drift {report.magnitude:.3f} {verdict} the threshold {report.threshold:.2f}: "
+            f"{past} of {len(varying)} features moved past it ({report.n_recent} new changes "
+            f"against {report.n_reference}; most: {most})")

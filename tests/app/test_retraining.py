@@ -8,20 +8,21 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
-from app.analysis.retraining import TrainingDue, training_due
+from app.analysis.retraining import TrainingDue, drift_sentence, training_due
 from app.analysis.training import train_repository_models
 from app.cli import main
 from app.mining import mine_repository
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
-from models.drift import MIN_RECENT_ROWS
+from models.drift import MIN_RECENT_ROWS, drift_report
 from tests.gitbuild import RepoBuilder
 from tests.history_repo import build_long_history, different_work
 
@@ -95,7 +96,8 @@ def test_more_of_the_same_work_keeps_the_models_and_different_work_retrains(
     same = due_after(stages, store, SAME)
     assert same.drift is not None and same.drift.n_recent == SAME - TRAINED
     assert not same.due and same.reason.startswith(
-        f"drift {same.drift.magnitude:.3f} within the threshold 0.15 (100 new changes")
+        f"drift {same.drift.magnitude:.3f} within the threshold 0.15: ")
+    assert "features moved past it (100 new changes against 220; most: " in same.reason
     assert same.drift.mean_psi > 0.15  # the experience counters alone would have said drift
     engine = open_store(settings_for(store).store_url)
     unjudged = training_due(engine, load_history(FeatureStore(engine), NAME), 0.0,
@@ -107,6 +109,8 @@ def test_more_of_the_same_work_keeps_the_models_and_different_work_retrains(
     assert other.due and other.drift is not None and other.drift.n_recent == OTHER - TRAINED
     assert other.drift.magnitude > 0.15 and other.drift.magnitude > 5 * same.drift.magnitude
     assert other.reason.startswith(f"drift {other.drift.magnitude:.3f} over the threshold 0.15")
+    moved, of = (int(n) for n in other.reason.split(": ")[1].split(" features")[0].split(" of "))
+    assert 2 * moved > of == len(other.drift.varying)  # over the median: most features moved
     relaxed = due_after(stages, store, OTHER, threshold=50.0)  # drift no longer decides, but
     assert relaxed.due and "within the threshold 50.00" in relaxed.reason  # the history grew
     assert relaxed.reason.endswith("the history grew by 95% since the models were trained "
@@ -129,3 +133,18 @@ def test_drift_of_a_repository_never_mined_is_one_line(store: Path) -> None:
                                        "--repository", "nowhere"])
     assert result.exit_code == 2
     assert "no repository named 'nowhere'" in result.stderr
+
+
+def test_the_drift_sentence_counts_the_features_past_the_threshold() -> None:
+    rng = np.random.default_rng(3)
+    reference = {"a": rng.normal(0, 1, 400), "b": rng.normal(0, 1, 400),
+                 "c": rng.normal(0, 1, 400), "d": np.zeros(400)}
+    recent = {"a": rng.normal(3, 1, 120), "b": rng.normal(2, 1, 120),
+              "c": rng.normal(0, 1, 120), "d": np.zeros(120)}
+    report = drift_report(reference, recent, threshold=0.15)
+    psi = {d.name: d.psi for d in report.features}
+    assert psi["a"] > psi["b"] > 0.15 > psi["c"]
+    assert drift_sentence(report) == (
+        f"drift {report.magnitude:.3f} over the threshold 0.15: 2 of 3 features moved past it "
+        f"(120 new changes against 400; most: a {psi['a']:.2f}, b {psi['b']:.2f}, "
+        f"c {psi['c']:.2f})")

@@ -63,6 +63,7 @@ def test_the_magnitude_is_the_median_of_the_varying_features() -> None:
     assert report.magnitude == pytest.approx(float(np.median([psi["exp"], psi["la"], psi["nf"]])))
     assert report.mean_psi == pytest.approx(float(np.mean(list(psi.values()))))
     assert report.mean_psi > 1 and not report.retrain  # one counter outgrowing its range
+    assert sorted(report.varying) == ["exp", "la", "nf"]
     constant = drift_report({"a": np.ones(50)}, {"a": np.ones(20)})
     assert constant.magnitude == 0.0 and not constant.retrain
 

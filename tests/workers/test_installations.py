@@ -126,6 +126,6 @@ def test_a_push_of_different_work_retrains_and_a_small_one_does_not(
     finally:
         builder.checkout("main")
     assert outcome.startswith("mined 100 new commits (321 in all); trained (drift ")
-    assert "over the threshold 0.15 (101 new changes against" in outcome
+    assert "over the threshold 0.15: " in outcome and "(101 new changes against" in outcome
     assert "): risk: " in outcome and "; health: " in outcome
     assert fake.violations == []
