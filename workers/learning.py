@@ -9,12 +9,10 @@ from dataclasses import dataclass
 
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
-from app.analysis.retraining import training_due
+from app.analysis.retraining import learn_when_due
 from app.analysis.run import describe_training
-from app.analysis.training import train_repository_models
 from app.mining import mine_repository
 from app.storage.feature_store import FeatureStore
-from app.storage.locks import learning_lock
 from workers.context import WorkerContext
 from workers.mirror import sync_mirror
 
@@ -41,13 +39,12 @@ def learn_repository(ctx: WorkerContext, source: RepositorySource, after_sha: st
                             name=source.repository, allow_no_fixes=True)
     history = load_history(FeatureStore(ctx.engine), source.repository)
     summary = f"mined {mined.new_commits} new commits ({mined.total_commits} in all)"
-    with learning_lock(ctx.engine, source.repository):  # one trainer at a time
-        due = training_due(ctx.engine, history, ctx.settings.drift_threshold,
-                           judge_drift=not retrain)  # asked to retrain: no need to judge
+    due, steps = learn_when_due(
+        ctx.engine, repo, history, ctx.settings.drift_threshold, retrain=retrain,
+        on_train=lambda why: log.info("%s: %s; training: %s", source.repository, summary, why))
+    if steps is None:
         log.info("%s: %s; %s", source.repository, summary, due.reason)
-        if not due.learnable or not (retrain or due.due):
-            return f"{summary}; {due.reason}"
-        steps = train_repository_models(ctx.engine, repo, history)
+        return f"{summary}; {due.reason}"
     trained = "; ".join(describe_training(steps))
     log.info("%s: %s", source.repository, trained)
     why = "on request" if retrain else due.reason

@@ -5,12 +5,15 @@ it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from analyzers.git import GitRepo
 from app.analysis.history import MinedHistory
-from app.analysis.training import too_short, trained_on
+from app.analysis.training import TrainingStep, too_short, train_repository_models, trained_on
 from app.storage.feature_store import FeatureStore
+from app.storage.locks import learning_lock
 from app.storage.registry import ModelRegistry
 from app.training_run import TrainingRunError, store_columns
 from models.drift import MIN_RECENT_ROWS, DriftReport, drift_report
@@ -87,6 +90,23 @@ def training_due(engine: Any, history: MinedHistory, threshold: float,
     return TrainingDue(report.retrain or stale,
                        sentence if report.retrain or not stale else f"{sentence}; {growth}",
                        report)
+
+
+def learn_when_due(engine: Any, repo: GitRepo, history: MinedHistory, threshold: float, *,
+                   retrain: bool = False, judge_drift: bool = True,
+                   on_train: Callable[[str], None] = lambda why: None,
+                   on_step: Callable[[str], None] = lambda kind: None,
+                   ) -> tuple[TrainingDue, list[TrainingStep] | None]:
+    """Under the repository's learning lock (another process may be training it: wait, then
+    judge), whether training is due, and the training when it is or `retrain` asks for it
+    (None when nothing was trained); on_train hears why just before it starts. A requested
+    retraining skips the drift, which reads the whole history."""
+    with learning_lock(engine, history.name):
+        due = training_due(engine, history, threshold, judge_drift=judge_drift and not retrain)
+        if not due.learnable or not (retrain or due.due):
+            return due, None
+        on_train("on request" if retrain else due.reason)
+        return due, train_repository_models(engine, repo, history, on_step)
 
 
 def drift_sentence(report: DriftReport) -> str:

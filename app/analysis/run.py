@@ -13,14 +13,13 @@ from analyzers.errors import MissingRefError
 from analyzers.git import GitRepo
 from app.analysis.history import load_history
 from app.analysis.model_set import LoadedModels, load_models
-from app.analysis.retraining import training_due
-from app.analysis.training import TrainingStep, train_repository_models
+from app.analysis.retraining import learn_when_due
+from app.analysis.training import TrainingStep
 from app.gate_config import CONFIG_PATH, GateConfig, parse_gate_config
 from app.reports.result import AnalysisResult, FileResult, Gate, Score
 from app.settings import Settings
 from app.storage.database import open_store
 from app.storage.feature_store import FeatureStore
-from app.storage.locks import learning_lock
 from app.storage.registry import ModelRegistry
 
 Progress = Callable[[int], None]
@@ -109,17 +108,16 @@ def prepare_models(settings: Settings, repo: GitRepo, request: AnalyzeRequest, b
                             on_total=hooks.on_total, on_advance=hooks.on_advance)
     timer.lap("mine")
     history = load_history(FeatureStore(engine), name)
-    registry = ModelRegistry(engine)
-    with learning_lock(engine, name):  # another process may be training it: wait, then judge
-        due = training_due(engine, history, settings.drift_threshold,
-                           judge_drift=mined.new_commits > 0)
-        if request.retrain or due.due:
-            hooks.on_status("training: " + ("on request" if request.retrain else due.reason))
-            hooks.training.extend(train_repository_models(
-                engine, repo, history,
-                lambda kind: hooks.on_status(f"training the {kind} model")))
+    due, steps = learn_when_due(
+        engine, repo, history, settings.drift_threshold, retrain=request.retrain,
+        judge_drift=mined.new_commits > 0, on_train=lambda why: hooks.on_status(f"training: {why}"),
+        on_step=lambda kind: hooks.on_status(f"training the {kind} model"))
+    hooks.training.extend(steps or ())
+    if request.retrain and steps is None:
+        hooks.notes.append(f"--retrain: {due.reason}")
     timer.lap("train")
-    return engine, load_models(registry, name, settings.data_dir.expanduser()), history
+    return engine, load_models(ModelRegistry(engine), name, settings.data_dir.expanduser()), \
+        history
 
 
 def analyze(settings: Settings, request: AnalyzeRequest,

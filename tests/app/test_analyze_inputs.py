@@ -74,6 +74,10 @@ def test_little_history_uses_the_shipped_model(builder: RepoBuilder, tmp_path: P
     assert report["model"]["name"].startswith("shipped cross-project")
     assert 0.0 <= report["risk"]["value"] <= 1.0
     assert "trained" not in result.stderr
+    retrain = analyze(builder, tmp_path, "--base", "main", "--head", "change", "--retrain")
+    assert retrain.exit_code in (0, 1), retrain.output
+    assert "note: --retrain: not trained: " in retrain.stderr
+    assert "fixes mined (at least 150 and 15 to learn from)" in retrain.stderr
 
 
 def test_a_5000_file_change_is_cut_at_the_diff_limit(builder: RepoBuilder,
