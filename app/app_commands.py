@@ -19,7 +19,7 @@ DEFAULT_RECEIVE_URL = "http://127.0.0.1:8000/webhooks/github"
 
 def check_app_settings(settings: Settings, receives: bool = False) -> None:
     """Fail at startup, with the fix, when the App's id, key, webhook secret (for a receiving
-    server) or Redis is missing or unusable."""
+    server, or to sign report links), Redis or the dashboard address is missing or unusable."""
     from app.github_auth import load_app_credentials, require_webhook_secret  # noqa: PLC0415
 
     if receives:
@@ -27,6 +27,12 @@ def check_app_settings(settings: Settings, receives: bool = False) -> None:
     load_app_credentials(settings)
     if not settings.redis_url:
         fail("REDIS_URL is not set: the App queues its jobs in Redis (redis://host:6379/0)")
+    if settings.dashboard_url and not settings.dashboard_url.startswith(("https://", "http://")):
+        fail(f"dashboard_url {settings.dashboard_url!r} is not an http(s) address: set it to "
+             "where `diffrisk serve` is reached, e.g. https://diffrisk.example.com")
+    if settings.dashboard_url and not settings.webhook_secret:
+        fail("dashboard_url is set but webhook_secret is not: the report links are signed with "
+             "it; set DIFFRISK_WEBHOOK_SECRET for the worker as for `diffrisk serve`")
 
 
 @click.command()

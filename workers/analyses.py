@@ -1,10 +1,9 @@
 """The analyses table: one analysis per (repository, head sha, gate configuration), its result
-and how it was posted; and the stored result read back into an AnalysisResult."""
+and how it was posted."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,16 +11,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.reports.result import (
-    AnalysisResult,
-    Component,
-    FileResult,
-    Finding,
-    Gate,
-    LineRange,
-    Score,
-    result_json,
-)
+from app.reports.result import AnalysisResult, result_json
 from app.storage.schema import Analysis, utcnow
 
 POSTED = "completed"  # the result (or the reason there is none) reached GitHub
@@ -99,39 +89,3 @@ def delete_analyses(engine: Engine, repositories: list[str]) -> int:
     with Session(engine) as session, session.begin():
         done = session.execute(delete(Analysis).where(Analysis.repository.in_(repositories)))
         return int(getattr(done, "rowcount", 0) or 0)
-
-
-def _score(data: dict[str, Any] | None) -> Score | None:
-    if data is None:
-        return None
-    value = data.get("value")
-    return Score(math.nan if value is None else float(value), data["level"],
-                 tuple(data.get("factors") or ()), tuple(data.get("recommendations") or ()))
-
-
-def _file(data: dict[str, Any]) -> FileResult:
-    return FileResult(data["path"], data["status"], int(data["added"]), int(data["deleted"]),
-                      _score(data.get("risk")), _score(data.get("bug")),
-                      tuple(LineRange(int(r["start"]), int(r["end"]))
-                            for r in data.get("changed_lines") or ()),
-                      data.get("language"), data.get("skipped"))
-
-
-def result_from_json(data: dict[str, Any]) -> AnalysisResult:
-    """An AnalysisResult back from its stored JSON form (result_json)."""
-    risk, bug, anomaly, impact, health = (
-        _score(data[name]) or Score(math.nan, "low")
-        for name in ("risk", "bug", "anomaly", "impact", "health"))
-    confidence = data.get("health_confidence")
-    return AnalysisResult(
-        data["repository"], data["base"], data["head"], risk, bug, anomaly, impact, health,
-        math.nan if confidence is None else float(confidence),
-        tuple(_file(f) for f in data.get("files") or ()),
-        tuple(Finding(f["kind"], f["severity"], f["message"], tuple(f.get("paths") or ()))
-              for f in data.get("anomalies") or ()),
-        tuple(Component(c["name"], float(c["reach"]), tuple(c.get("dependency_path") or ()),
-                        int(c.get("affected_files") or 0)) for c in data.get("components") or ()),
-        tuple(data.get("reviewers") or ()),
-        Gate(data["gate"]["conclusion"], tuple(data["gate"].get("reasons") or ())),
-        dict(data.get("model") or {}), dict(data.get("timings") or {}),
-        data.get("anomaly_percentile"))

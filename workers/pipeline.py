@@ -13,8 +13,11 @@ from app.action.publish import publish_review
 from app.analysis.run import AnalyzeRequest, analyze
 from app.gate_config import CONFIG_PATH, GateConfigError, parse_gate_config
 from app.github_client import GitHubClient
+from app.report_links import report_url
 from app.reports.result import AnalysisResult
+from app.reports.stored import result_from_json
 from app.reviewer_logins import with_reviewer_logins
+from app.settings import Settings
 from workers import analyses
 from workers.analyses import StoredAnalysis
 from workers.checkrun import JobCheckRun, failure_reason, retryable
@@ -44,11 +47,13 @@ class PullRequestHead:
     force: bool = False
 
 
-def details_url(dashboard_url: str, head: PullRequestHead) -> str | None:
-    """The dashboard page of this head, when a dashboard is configured."""
-    if not dashboard_url:
+def details_url(settings: Settings, head: PullRequestHead) -> str | None:
+    """The signed address of this head's report page on `diffrisk serve`, when dashboard_url
+    says where that is (and the webhook secret can sign it)."""
+    if not settings.dashboard_url or not settings.webhook_secret:
         return None
-    return f"{dashboard_url.rstrip('/')}/repositories/{head.repository}/commits/{head.head_sha}"
+    return report_url(settings.dashboard_url, settings.webhook_secret, head.repository,
+                      head.head_sha)
 
 
 def run_analysis(ctx: WorkerContext, head: PullRequestHead) -> str:
@@ -60,7 +65,7 @@ def run_analysis(ctx: WorkerContext, head: PullRequestHead) -> str:
     if stored is not None and stored.status == analyses.POSTED and not head.force:
         return "already posted"
     check = JobCheckRun(client, head.repository, head.head_sha,
-                        details_url(ctx.settings.dashboard_url, head))
+                        details_url(ctx.settings, head))
     check.start()
     row = analyses.claim_analysis(ctx.engine, head.repository, head.number, head.head_sha,
                                   head.base_sha, config)
@@ -86,7 +91,7 @@ def _analyse_and_post(ctx: WorkerContext, client: GitHubClient, head: PullReques
     except GateConfigError as error:
         return _config_error(ctx, check, row, str(error))
     if row.result is not None:  # analysed before (forced, or not posted then): post it
-        result = analyses.result_from_json(row.result)
+        result = result_from_json(row.result)
     else:
         try:
             result = _analyse(ctx, head)

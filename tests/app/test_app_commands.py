@@ -59,6 +59,20 @@ def test_startup_names_the_setting_to_fix(command: str, missing: str, message: s
     assert output.startswith("error: ") and message in output and output.count("\n") == 1
 
 
+@pytest.mark.parametrize(("dashboard", "secret", "message"), [
+    ("https://diffrisk.example.com", "", "dashboard_url is set but webhook_secret is not"),
+    ("diffrisk.example.com", "s", "'diffrisk.example.com' is not an http(s) address"),
+])
+def test_a_dashboard_link_that_cannot_work_stops_the_worker(dashboard: str, secret: str,
+                                                            message: str, pem: str) -> None:
+    environ = {"DIFFRISK_WEBHOOK_SECRET": secret, "DIFFRISK_APP_ID": "3",
+               "DIFFRISK_PRIVATE_KEY": pem, "REDIS_URL": "redis://127.0.0.1:1/0",
+               "DIFFRISK_PRIVATE_KEY_PATH": "", "DIFFRISK_DASHBOARD_URL": dashboard}
+    code, output = run(["worker"], environ)
+    assert code == 2
+    assert output.startswith("error: ") and message in output and output.count("\n") == 1
+
+
 def test_signed_headers_match_githubs_signature() -> None:
     body = (WEBHOOKS / "ping.event.json").read_bytes()
     headers = signed_headers("ping", body, "It's a Secret to Everybody", "d-1")

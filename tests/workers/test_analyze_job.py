@@ -3,8 +3,10 @@ synced from a local clone URL, the check run, the review and the analyses table.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from rq.timeouts import JobTimeoutException
@@ -12,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.github_client import GitHubError
+from app.server import create_app, receiver_redis
+from app.settings import load_settings
 from app.storage.database import open_store
 from app.storage.schema import Analysis
 from tests.fakegithub import FakeGitHub
 from tests.workers.conftest import NUMBER, REPOSITORY, History, job_arguments, open_pull
-from workers import pipeline
+from workers import context, pipeline
 from workers.jobs import DRAFT_TITLE, analyze_pull_request
 
 pytestmark = pytest.mark.usefixtures("worker_env")
@@ -189,3 +193,25 @@ def test_suggested_reviewers_are_posted_as_logins_and_never_as_addresses(
     expected = [f"@{login}" for login in logins if login]
     assert expected and "### Suggested reviewers\n\n" + ", ".join(expected) in summary
     assert_clean(fake)
+
+
+def test_the_check_runs_details_link_opens_the_report_on_the_server(
+        fake: FakeGitHub, history: History, data_dir: Path, redis_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIFFRISK_DASHBOARD_URL", "https://diffrisk.example.com/")
+    monkeypatch.setenv("DIFFRISK_WEBHOOK_SECRET", "the-webhook-secret")
+    context.reset()
+    open_pull(fake, history, history.head)
+    assert analyze_pull_request(**job_arguments(history, history.head)).startswith("posted")
+    (run,) = check_runs(fake)
+    link = urlsplit(run["details_url"])
+    assert (link.scheme, link.netloc) == ("https", "diffrisk.example.com")
+    assert link.path == f"/reports/{REPOSITORY}/{history.head}"
+    settings = load_settings(environ=os.environ)
+    engine = open_store(settings.store_url)
+    server = create_app(settings, redis=receiver_redis(settings), engine=engine).test_client()
+    page = server.get(f"{link.path}?{link.query}")
+    assert page.status_code == 200
+    assert history.head[:12] in page.get_data(as_text=True)
+    assert server.get(link.path).status_code == 404  # the signature is what opens it
+    engine.dispose()
