@@ -122,11 +122,16 @@ def auc_row(run: ProjectRun, boot: dict[str, FloatArray]) -> str:
     return " | ".join(cells)
 
 
-def mean_row(runs: list[ProjectRun]) -> str:
-    """Mean AUC over the projects per model."""
+def mean_row(runs: list[ProjectRun], boots: list[dict[str, FloatArray]]) -> str:
+    """Mean AUC over the projects per model, and the 95% interval of the mean difference of
+    ours from each (the projects' bootstrap resamples drawn independently, averaged draw by
+    draw)."""
     names = ["ours", "RF", *PUBLISHED.values()]
     means = {n: np.mean([roc_auc(r.labels, r.scores[n]) for r in runs]) for n in names}
-    return "mean      | " + " | ".join(f"{n} {v:.3f}" for n, v in means.items())
+    gaps = {n: np.mean([b["ours"] - b[n] for b in boots], axis=0) for n in names[1:]}
+    return ("mean      | " + " | ".join(f"{n} {v:.3f}" for n, v in means.items())
+            + "\nmean ours−model [95%] | " + " | ".join(
+                f"{n} {means['ours'] - means[n]:+.4f} {interval(g)}" for n, g in gaps.items()))
 
 
 def detail_row(run: ProjectRun) -> str:
@@ -146,9 +151,11 @@ def main() -> None:
     runs = [run_project(args.data_dir, p, args.tune_seconds) for p in args.projects.split(",")]
     print("project   | ours AUC [95%] | RF AUC [95%] | " + " | ".join(PUBLISHED.values())
           + " | ours−RF [95%] | ours−best published [95%] | chosen")
-    for number, run in enumerate(runs):
-        print(auc_row(run, bootstrap_aucs(run.labels, run.scores, args.resamples, number)))
-    print(mean_row(runs))
+    boots = [bootstrap_aucs(run.labels, run.scores, args.resamples, number)
+             for number, run in enumerate(runs)]
+    for run, boot in zip(runs, boots, strict=True):
+        print(auc_row(run, boot))
+    print(mean_row(runs, boots))
     print("\nproject   | " + " | ".join(DETAIL) + " | CV AUC (train) | calibration | time")
     for run in runs:
         print(detail_row(run))
