@@ -1,7 +1,7 @@
 """Our trainer against the published JIT defect predictors on six projects (Zeng et al. 2021).
 
 Run: .venv/bin/python -m benchmarks.bench_jit [--data-dir PATH] [--resamples 1000]
-     [--tune-seconds 0]
+     [--tune-seconds 0] [--seeds 1]
 
 Per project, the paper's split: the first int(0.8·n) rows by date train, the rest test; the 14
 Kamei features. Ours is `train_and_evaluate` as `diffrisk train` runs it (selection by
@@ -11,6 +11,8 @@ from their prediction files. Bootstrap: the same resamples of the test rows for 
 giving 95% intervals of AUC and of ours minus the forest and minus the best published model.
 With --tune-seconds S > 0, XGBoost's settings are first searched for S seconds per project by
 time-series CV on the training rows only (as `diffrisk train --tune`); the test rows stay unseen.
+With --seeds K > 1, ours and the forest are also trained again with seeds 1..K-1, and the spread of
+the mean AUC difference over those trainings is printed (the bootstrap covers the test rows only).
 """
 
 from __future__ import annotations
@@ -65,33 +67,66 @@ def published_scores(data_dir: Path, project: str, labels: IntArray) -> dict[str
     return scores
 
 
-def forest_baseline(data: Dataset, train: IntArray, test: IntArray) -> FloatArray:
+def forest_baseline(data: Dataset, train: IntArray, test: IntArray, seed: int = 0) -> FloatArray:
     """The untuned random forest of the dataset README (300 trees, min leaf 5)."""
     model = RandomForestClassifier(n_estimators=300, min_samples_leaf=5, n_jobs=2,
-                                   random_state=0)
+                                   random_state=seed)
     model.fit(data.features[train], data.labels[train])
     return np.asarray(model.predict_proba(data.features[test])[:, 1], dtype=np.float64)
 
 
-def training_options(data: Dataset, train: IntArray, tune_seconds: float) -> TrainingOptions:
+def training_options(data: Dataset, train: IntArray, tune_seconds: float,
+                     seed: int = 0) -> TrainingOptions:
     """The paper's split, with XGBoost settings tuned by CV on the training rows when asked."""
     if tune_seconds <= 0:
-        return TrainingOptions(test_size=0.2)
+        return TrainingOptions(test_size=0.2, seed=seed)
     features, _ = add_derived(data.features[train], data.names)
-    tuned = tune_xgboost(features, data.labels[train], tune_seconds, seed=0)
-    return TrainingOptions(test_size=0.2, xgboost_params=tuned.params)
+    tuned = tune_xgboost(features, data.labels[train], tune_seconds, seed=seed)
+    return TrainingOptions(test_size=0.2, xgboost_params=tuned.params, seed=seed)
+
+
+def load_project(data_dir: Path, project: str) -> Dataset:
+    """One project's 14 Kamei features, labels and dates."""
+    return load_dataset(data_dir / f"{project}_k_feature.csv", "bug", "date", list(KAMEI))
 
 
 def run_project(data_dir: Path, project: str, tune_seconds: float = 0.0) -> ProjectRun:
     """Train ours and the forest on one project and gather every model's test scores."""
     started = time.perf_counter()
-    data = load_dataset(data_dir / f"{project}_k_feature.csv", "bug", "date", list(KAMEI))
+    data = load_project(data_dir, project)
     train, test = time_split(len(data.labels), 0.2)
     ours = train_and_evaluate(data, training_options(data, train, tune_seconds))
     labels = subset(data, test).labels
     scores = {"ours": ours.test_probabilities, "RF": forest_baseline(data, train, test),
               **published_scores(data_dir, project, labels)}
     return ProjectRun(project, labels, scores, ours, time.perf_counter() - started)
+
+
+def seeded_aucs(data_dir: Path, project: str, seed: int,
+                tune_seconds: float) -> tuple[float, float]:
+    """Test AUC of ours and of the forest, both trained with this seed."""
+    data = load_project(data_dir, project)
+    train, test = time_split(len(data.labels), 0.2)
+    ours = train_and_evaluate(data, training_options(data, train, tune_seconds, seed))
+    labels = subset(data, test).labels
+    return (roc_auc(labels, ours.test_probabilities),
+            roc_auc(labels, forest_baseline(data, train, test, seed)))
+
+
+def seed_rows(runs: list[ProjectRun], data_dir: Path, seeds: int, tune_seconds: float) -> str:
+    """Mean AUC of ours and the forest per training seed, and the spread of their difference."""
+    firsts = [(roc_auc(r.labels, r.scores["ours"]), roc_auc(r.labels, r.scores["RF"]))
+              for r in runs]
+    per_seed = [np.mean(firsts, axis=0)]
+    for seed in range(1, seeds):
+        pairs = [seeded_aucs(data_dir, r.name, seed, tune_seconds) for r in runs]
+        per_seed.append(np.mean(pairs, axis=0))
+    lines = [f"seed {n}: ours {o:.4f} | RF {f:.4f} | ours−RF {o - f:+.4f}"
+             for n, (o, f) in enumerate(per_seed)]
+    gaps = np.array([o - f for o, f in per_seed])
+    lines.append(f"ours−RF over {seeds} seeds: min {gaps.min():+.4f} | median "
+                 f"{np.median(gaps):+.4f} | max {gaps.max():+.4f}")
+    return "\n".join(lines)
 
 
 def bootstrap_aucs(labels: IntArray, scores: dict[str, FloatArray], resamples: int,
@@ -147,6 +182,7 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--projects", default=",".join(PROJECTS))
     parser.add_argument("--tune-seconds", type=float, default=0.0)
+    parser.add_argument("--seeds", type=int, default=1)
     args = parser.parse_args()
     runs = [run_project(args.data_dir, p, args.tune_seconds) for p in args.projects.split(",")]
     print("project   | ours AUC [95%] | RF AUC [95%] | " + " | ".join(PUBLISHED.values())
@@ -159,6 +195,9 @@ def main() -> None:
     print("\nproject   | " + " | ".join(DETAIL) + " | CV AUC (train) | calibration | time")
     for run in runs:
         print(detail_row(run))
+    if args.seeds > 1:
+        print("\ntraining seeds (mean over the projects, test rows)")
+        print(seed_rows(runs, args.data_dir, args.seeds, args.tune_seconds))
 
 
 if __name__ == "__main__":

@@ -103,10 +103,11 @@ class Explanation:
 
 
 def number(value: float) -> str:
-    """A value as people write it: thousands separated, at most two decimals."""
+    """A value as people write it: thousands separated, at most two decimals, no trailing zero."""
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.2f}"
+    shown = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if shown == "-0" else shown
 
 
 def sigmoid(value: float) -> float:

@@ -11,7 +11,6 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
 from app.model_choice import active_risk_model
-from app.storage.database import open_store
 from app.storage.registry import (
     ModelRegistry,
     Registration,
@@ -24,9 +23,8 @@ from models.shipped import shipped_risk_model
 
 
 @pytest.fixture
-def engine(database_url: str) -> Engine:
-    """A migrated empty store with one repository named demo."""
-    engine = open_store(database_url)
+def engine(engine: Engine) -> Engine:
+    """The migrated empty store with one repository named demo."""
     with engine.begin() as conn:
         conn.execute(insert(Repository).values(
             name="demo", path="/demo", created_at=datetime(2026, 1, 1, tzinfo=UTC)))

@@ -18,20 +18,12 @@ from app.reports.html import CSP
 from app.reports.result import Score, result_json
 from app.server import create_app, receiver_redis
 from app.settings import Settings
-from app.storage.database import open_store
 from app.storage.schema import Analysis
 from tests.report_samples import sample_result
 
 SECRET = "report-secret"
 REPOSITORY = "octo/private-repo"
 HEAD = "a" * 40
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    store = open_store(database_url)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

@@ -25,12 +25,6 @@ from tests.gitbuild import RepoBuilder, build_buggy_history
 SETTINGS = Settings()
 
 
-@pytest.fixture
-def engine(database_url: str) -> Engine:
-    """A migrated store on each database."""
-    return open_store(database_url)
-
-
 def row_counts(engine: Engine) -> tuple[int, int, int]:
     with engine.connect() as conn:
         return (int(conn.scalar(select(func.count()).select_from(Commit)) or 0),

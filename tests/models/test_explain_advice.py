@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.explain import Factor, explain_shares, recommendations
+from models.explain import Factor, explain_shares, number, recommendations
 
 
 def factor(feature: str, value: float, typical: float, contribution: float) -> Factor:
@@ -34,3 +34,8 @@ def test_without_a_typical_value_the_sign_decides() -> None:
     assert advice.recommendations == (
         "This file has needed many fixes: add tests for the changed behaviour.",
         "Add or update tests with this change.")
+
+
+def test_numbers_are_written_as_people_write_them() -> None:
+    shown = [number(v) for v in (1536.0, 269.5, 275.819, 0.5, 1234.5, -0.001, 0.004, 12.0)]
+    assert shown == ["1,536", "269.5", "275.82", "0.5", "1,234.5", "0", "0", "12"]
