@@ -1,8 +1,9 @@
 """The GitHub App's web server: create_app(settings) builds the Flask app; nothing runs at import.
 
 Routes: POST /webhooks/github (the receiver), GET /reports/OWNER/NAME/SHA?sig=… (an
-analysis's HTML report, the check run's details page), GET /healthz (Redis and database
-reachability), GET or POST /ping (a bare "ok" that does no work: the benchmark's baseline).
+analysis's HTML report, the check run's details page), GET /metrics (queues, deliveries and
+analyses in Prometheus' format), GET /healthz (Redis and database reachability), GET or POST
+/ping (a bare "ok" that does no work: the benchmark's baseline).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.github_auth import require_webhook_secret
+from app.metrics import init_metrics
 from app.report_page import ReportState, init_report_page
 from app.settings import Settings, SettingsError
 from app.storage.database import open_store
@@ -50,6 +52,7 @@ def create_app(settings: Settings, redis: Redis | None = None,
     app.config["MAX_CONTENT_LENGTH"] = settings.max_webhook_bytes + 1
     init_webhooks(app, WebhookState(secret, settings.max_webhook_bytes, redis, engine))
     init_report_page(app, ReportState(settings.webhook_secret, engine))
+    init_metrics(app, redis, engine)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/ping", "ping", ping, methods=["GET", "POST"])
     return app
