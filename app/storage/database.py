@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from app.storage.locks import file_lock
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -114,10 +116,16 @@ MIGRATION_LOCK_KEY = 0x64696666  # "diff": one PostgreSQL advisory lock for ever
 
 @contextmanager
 def migration_lock(engine: Engine) -> Iterator[None]:
-    """Hold PostgreSQL's advisory lock while migrating, so processes starting together (the web
-    server's workers, RQ workers) migrate one after the other; SQLite locks the file itself."""
+    """Hold PostgreSQL's advisory lock, or on SQLite a lock file beside the database, while
+    migrating, so processes starting together (the web server's workers, RQ workers) migrate one
+    after the other (Alembic's SQLite DDL is not transactional: the second would find tables)."""
     if engine.dialect.name != "postgresql":
-        yield
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield  # a private in-memory store: no other process can reach it
+            return
+        with file_lock(Path(f"{database}.migration.lock")):
+            yield
         return
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})

@@ -34,7 +34,7 @@ def learning_lock(engine: Engine, repository: str) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield  # a private in-memory store: no other process can reach it
         return
-    with _file_lock(Path(f"{database}.learning.lock")):
+    with file_lock(Path(f"{database}.learning.lock")):
         yield
 
 
@@ -53,7 +53,8 @@ def _advisory_lock(engine: Engine, key: int) -> Iterator[None]:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file (created if missing), waiting for another holder."""
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
