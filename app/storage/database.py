@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from app.storage.locks import file_lock
+from app.storage.locks import store_file_lock
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -120,11 +120,7 @@ def migration_lock(engine: Engine) -> Iterator[None]:
     migrating, so processes starting together (the web server's workers, RQ workers) migrate one
     after the other (Alembic's SQLite DDL is not transactional: the second would find tables)."""
     if engine.dialect.name != "postgresql":
-        database = engine.url.database
-        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-            yield  # a private in-memory store: no other process can reach it
-            return
-        with file_lock(Path(f"{database}.migration.lock")):
+        with store_file_lock(engine, "migration"):
             yield
         return
     with engine.connect() as conn:

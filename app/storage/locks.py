@@ -30,11 +30,19 @@ def learning_lock(engine: Engine, repository: str) -> Iterator[None]:
         with _advisory_lock(engine, repository_key(repository)):
             yield
         return
+    with store_file_lock(engine, "learning"):
+        yield
+
+
+@contextmanager
+def store_file_lock(engine: Engine, purpose: str) -> Iterator[None]:
+    """Hold the lock file `<database>.<purpose>.lock` beside a SQLite store's file (nothing to
+    hold for an in-memory store, which no other process can reach)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield  # a private in-memory store: no other process can reach it
+        yield
         return
-    with file_lock(Path(f"{database}.learning.lock")):
+    with file_lock(Path(f"{database}.{purpose}.lock")):
         yield
 
 
