@@ -52,33 +52,29 @@ def queue_counts(redis: Redis, name: str) -> QueueCounts:
                        queue.failed_job_registry.count)
 
 
-def delivery_counts(engine: Engine) -> dict[str, int]:
+def delivery_counts(session: Session) -> dict[str, int]:
     """Stored webhook deliveries by status."""
-    with Session(engine) as session:
-        rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-        return {status: int(count) for status, count in rows}
+    rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    return {status: int(count) for status, count in rows}
 
 
-def oldest_waiting_delivery(engine: Engine) -> datetime | None:
+def oldest_waiting_delivery(session: Session) -> datetime | None:
     """When the oldest delivery not yet handed to a queue was received (None: none waits)."""
-    with Session(engine) as session:
-        found = session.scalar(select(func.min(Delivery.received_at))
-                               .where(Delivery.status.in_(WAITING_DELIVERIES)))
+    found = session.scalar(select(func.min(Delivery.received_at))
+                           .where(Delivery.status.in_(WAITING_DELIVERIES)))
     return None if found is None else _aware(found)
 
 
-def analysis_counts(engine: Engine) -> dict[tuple[str, str], int]:
+def analysis_counts(session: Session) -> dict[tuple[str, str], int]:
     """Stored analyses by (status, conclusion); conclusion is "" while there is none."""
-    with Session(engine) as session:
-        rows = session.execute(select(Analysis.status, Analysis.conclusion, func.count())
-                               .group_by(Analysis.status, Analysis.conclusion))
-        return {(status, conclusion or ""): int(count) for status, conclusion, count in rows}
+    rows = session.execute(select(Analysis.status, Analysis.conclusion, func.count())
+                           .group_by(Analysis.status, Analysis.conclusion))
+    return {(status, conclusion or ""): int(count) for status, conclusion, count in rows}
 
 
-def newest_analysis_update(engine: Engine) -> datetime | None:
+def newest_analysis_update(session: Session) -> datetime | None:
     """When an analysis row last changed (None: there is none)."""
-    with Session(engine) as session:
-        found = session.scalar(select(func.max(Analysis.updated_at)))
+    found = session.scalar(select(func.max(Analysis.updated_at)))
     return None if found is None else _aware(found)
 
 
@@ -123,10 +119,11 @@ class StateCollector(Collector):
     def _database_metrics(self) -> Generator[Metric, None, bool]:
         now = datetime.now(UTC)
         try:
-            deliveries = delivery_counts(self.engine)
-            oldest = oldest_waiting_delivery(self.engine)
-            analyses = analysis_counts(self.engine)
-            newest = newest_analysis_update(self.engine)
+            with Session(self.engine) as session:  # one connection for the four reads
+                deliveries = delivery_counts(session)
+                oldest = oldest_waiting_delivery(session)
+                analyses = analysis_counts(session)
+                newest = newest_analysis_update(session)
         except SQLAlchemyError:
             return False
         stored = GaugeMetricFamily("diffrisk_deliveries", "Stored webhook deliveries by status.",
